@@ -1,0 +1,1 @@
+"""Models of the onboarding app (none yet: its issue adds them)."""

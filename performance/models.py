@@ -1,0 +1,1 @@
+"""Models of the performance app (none yet: its issue adds them)."""

@@ -1,0 +1,1 @@
+"""SupportOps scheduling app."""

@@ -1,0 +1,1 @@
+"""Models of the scheduling app (none yet: its issue adds them)."""

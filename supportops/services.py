@@ -1,0 +1,304 @@
+"""Writes of the core app: users and roles, agents and their lifecycle, conversation imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import access
+from .choices import AGENT_STATUS_TRANSITIONS, AgentStatus, AuthorRole, Role
+from .models import Agent, AgentStatusChange, Conversation, ConversationMessage, Queue
+
+MAX_CONVERSATIONS_PER_IMPORT = 1000
+
+
+# --- Users and roles ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: Iterable[Role | str]) -> User:
+    """Give a user exactly these roles. Admins also get access to the Django admin (``is_staff``)."""
+    wanted = {Role(role) for role in roles}
+    groups = {group.name: group for group in Group.objects.filter(name__in=[role.value for role in Role])}
+    missing = [role.value for role in wanted if role.value not in groups]
+    if missing:
+        raise ValidationError({"roles": f"Role groups are missing (run migrate): {', '.join(missing)}."})
+    user.groups.remove(*[groups[role.value] for role in Role if role not in wanted])
+    user.groups.add(*[groups[role.value] for role in wanted])
+    user.is_staff = user.is_superuser or Role.ADMIN in wanted
+    user.save(update_fields=["is_staff"])
+    access.forget_roles(user)
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    roles: Iterable[Role | str] = (),
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """Create a login with the given roles; without a password the account cannot sign in until one is set."""
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user_set_roles(user=user, roles=roles)
+
+
+# --- Agents --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agent_create(*, user: User, changed_by: User | None = None, **fields: Any) -> Agent:
+    """Make an agent of an existing user, give them the Agent role and record their first status."""
+    agent = Agent(user=user, **fields)
+    agent.full_clean()
+    agent.save()
+    AgentStatusChange.objects.create(
+        agent=agent,
+        status=agent.status,
+        effective_date=agent.start_date,
+        changed_by=changed_by,
+        note="Created",
+    )
+    if not access.has_role(user, Role.AGENT):
+        user.groups.add(Group.objects.get(name=Role.AGENT.value))
+        access.forget_roles(user)
+    return agent
+
+
+@transaction.atomic
+def agent_change_status(
+    *,
+    agent: Agent,
+    status: AgentStatus | str,
+    effective_date: date | None = None,
+    changed_by: User | None = None,
+    note: str = "",
+) -> AgentStatusChange:
+    """Move an agent along their lifecycle, keeping the dated history.
+
+    Allowed moves are in ``choices.AGENT_STATUS_TRANSITIONS`` (onboarding → nesting → active →
+    on leave → exited, plus the ways back that real organisations use).
+    """
+    new_status = AgentStatus(status)
+    current = AgentStatus(agent.status)
+    if new_status == current:
+        raise ValidationError({"status": f"The agent is already {current.label.lower()}."})
+    if new_status not in AGENT_STATUS_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(AgentStatus(s).label.lower() for s in AGENT_STATUS_TRANSITIONS[current]))
+        raise ValidationError(
+            {"status": f"An agent who is {current.label.lower()} can move only to: {allowed}."}
+        )
+    effective = effective_date or timezone.localdate(timezone=agent.zone)
+    last = agent.status_changes.order_by("-effective_date", "-recorded_at").first()
+    if last is not None and effective < last.effective_date:
+        raise ValidationError(
+            {"effective_date": f"Must be on or after the last change ({last.effective_date.isoformat()})."}
+        )
+    agent.status = new_status
+    agent.save(update_fields=["status"])
+    return AgentStatusChange.objects.create(
+        agent=agent,
+        status=new_status,
+        previous_status=current,
+        effective_date=effective,
+        changed_by=changed_by,
+        note=note,
+    )
+
+
+# --- Conversations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    """One transcript message as received from a helpdesk or the API."""
+
+    author_role: str
+    body: str
+    sent_at: datetime
+    author_name: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationInput:
+    """One conversation as received; ``messages`` replaces the stored transcript when given."""
+
+    source: str
+    external_id: str
+    created_at: datetime
+    queue_id: int | None = None
+    agent_id: int | None = None
+    subject: str = ""
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    handle_time_seconds: int | None = None
+    reopen_count: int = 0
+    csat_score: int | None = None
+    csat_comment: str = ""
+    tags: list[str] = field(default_factory=list)
+    messages: list[MessageInput] | None = None
+
+
+@dataclass(frozen=True)
+class ConversationImportResult:
+    """What an import did: how many rows it created and updated, and the stored conversations in order."""
+
+    created: int
+    updated: int
+    conversations: list[Conversation]
+
+
+class ConversationImportError(ValidationError):
+    """An import refused as a whole; ``row_errors`` maps a 0-based row index to field → messages."""
+
+    def __init__(self, row_errors: dict[int, dict[str, list[str]]]):
+        self.row_errors = row_errors
+        first_row = min(row_errors)
+        first_field, first_messages = next(iter(row_errors[first_row].items()))
+        super().__init__(f"Row {first_row}: {first_field}: {first_messages[0]}")
+
+
+_CONVERSATION_FIELDS = (
+    "queue_id",
+    "agent_id",
+    "subject",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "handle_time_seconds",
+    "reopen_count",
+    "csat_score",
+    "csat_comment",
+    "tags",
+)
+
+
+def _validate_rows(rows: Sequence[ConversationInput]) -> dict[int, dict[str, list[str]]]:
+    errors: dict[int, dict[str, list[str]]] = {}
+    known_queues = set(Queue.objects.filter(pk__in={r.queue_id for r in rows if r.queue_id}).values_list("pk", flat=True))
+    known_agents = set(Agent.objects.filter(pk__in={r.agent_id for r in rows if r.agent_id}).values_list("pk", flat=True))
+    first_row_of_key: dict[tuple[str, str], int] = {}
+    valid_roles = set(AuthorRole.values)
+    for index, row in enumerate(rows):
+        row_errors: dict[str, list[str]] = {}
+        key = (row.source, row.external_id)
+        if key in first_row_of_key:
+            row_errors["external_id"] = [
+                f"Repeats row {first_row_of_key[key]} ({row.source} #{row.external_id}); send each once."
+            ]
+        else:
+            first_row_of_key[key] = index
+        if row.queue_id is not None and row.queue_id not in known_queues:
+            row_errors["queue_id"] = [f"No queue has id {row.queue_id}."]
+        if row.agent_id is not None and row.agent_id not in known_agents:
+            row_errors["agent_id"] = [f"No agent has id {row.agent_id}."]
+        candidate = Conversation(
+            source=row.source, external_id=row.external_id, **{name: getattr(row, name) for name in _CONVERSATION_FIELDS}
+        )
+        try:
+            candidate.full_clean(exclude=["queue", "agent"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for field_name, messages in error.message_dict.items():
+                row_errors.setdefault(field_name, []).extend(messages)
+        for position, message in enumerate(row.messages or []):
+            if message.author_role not in valid_roles:
+                row_errors.setdefault(f"messages[{position}].author_role", []).append(
+                    f"“{message.author_role}” is not one of {', '.join(sorted(valid_roles))}."
+                )
+            if timezone.is_naive(message.sent_at):
+                row_errors.setdefault(f"messages[{position}].sent_at", []).append("Give a time zone offset.")
+        for name in ("created_at", "first_response_at", "resolved_at"):
+            value = getattr(row, name)
+            if value is not None and timezone.is_naive(value):
+                row_errors.setdefault(name, []).append("Give a time zone offset (e.g. 2026-03-01T09:00:00Z).")
+        if row_errors:
+            errors[index] = row_errors
+    return errors
+
+
+@transaction.atomic
+def conversations_import(*, rows: Sequence[ConversationInput]) -> ConversationImportResult:
+    """Create or update conversations all-or-nothing, keyed by (source, external id).
+
+    Every row is checked before anything is written; one bad row refuses the whole batch with
+    the row and field named (``ConversationImportError``). A row whose key exists updates that conversation,
+    and its transcript is replaced when the row carries one.
+    """
+    if not rows:
+        raise ConversationImportError({0: {"non_field_errors": ["Send at least one conversation."]}})
+    if len(rows) > MAX_CONVERSATIONS_PER_IMPORT:
+        raise ConversationImportError(
+            {0: {"non_field_errors": [f"Send at most {MAX_CONVERSATIONS_PER_IMPORT} conversations at once."]}}
+        )
+    errors = _validate_rows(rows)
+    if errors:
+        raise ConversationImportError(errors)
+
+    existing: dict[tuple[str, str], Conversation] = {}
+    for source in {row.source for row in rows}:
+        ids = [row.external_id for row in rows if row.source == source]
+        for conversation in Conversation.objects.filter(source=source, external_id__in=ids):
+            existing[(conversation.source, conversation.external_id)] = conversation
+
+    to_create: list[Conversation] = []
+    to_update: list[Conversation] = []
+    ordered: list[Conversation] = []
+    for row in rows:
+        values = {name: getattr(row, name) for name in _CONVERSATION_FIELDS}
+        conversation = existing.get((row.source, row.external_id))
+        if conversation is None:
+            conversation = Conversation(source=row.source, external_id=row.external_id, **values)
+            to_create.append(conversation)
+        else:
+            for name, value in values.items():
+                setattr(conversation, name, value)
+            to_update.append(conversation)
+        ordered.append(conversation)
+
+    now = timezone.now()
+    for conversation in to_create:
+        conversation.imported_at = now
+        conversation.updated_at = now
+    Conversation.objects.bulk_create(to_create)
+    if to_create and to_create[0].pk is None:  # databases that do not return ids (none we support)
+        raise RuntimeError("The database did not return ids for created conversations.")
+    for conversation in to_update:
+        conversation.updated_at = now
+    if to_update:
+        Conversation.objects.bulk_update(to_update, [*_CONVERSATION_FIELDS, "updated_at"], batch_size=500)
+
+    with_transcripts = [(conv, row) for conv, row in zip(ordered, rows, strict=True) if row.messages is not None]
+    if with_transcripts:
+        ConversationMessage.objects.filter(conversation__in=[conv for conv, _ in with_transcripts]).delete()
+        ConversationMessage.objects.bulk_create(
+            [
+                ConversationMessage(
+                    conversation=conv,
+                    position=position,
+                    author_role=message.author_role,
+                    author_name=message.author_name,
+                    body=message.body,
+                    sent_at=message.sent_at,
+                )
+                for conv, row in with_transcripts
+                for position, message in enumerate(row.messages or [])
+            ],
+            batch_size=1000,
+        )
+    return ConversationImportResult(created=len(to_create), updated=len(to_update), conversations=ordered)

@@ -1,0 +1,113 @@
+"""Shared fixtures: a small two-team organisation with every role, and the CI no-skip switch.
+
+Tests that need PostgreSQL, Redis or Chromium skip with a reason on a developer's machine that
+lacks them. CI sets ``SUPPORTOPS_REQUIRE_SERVICES=1``, which turns every skip into a failure, so
+nothing is silently left out there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+
+from supportops.celery import app as celery_app
+from supportops.choices import Role
+from supportops.models import Agent, Conversation, Market, Team
+from tests.factories import AgentFactory, ConversationFactory, MarketFactory, TeamFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("SUPPORTOPS_REQUIRE_SERVICES") == "1"
+
+
+def skip_unless(condition: bool, reason: str) -> None:
+    """Skip the test when ``condition`` is false (a failure when CI requires every service)."""
+    if not condition:
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped, but SUPPORTOPS_REQUIRE_SERVICES=1 forbids skips: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run inline in tests, except those marked ``redis`` that drive a real worker."""
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@dataclass
+class Org:
+    """Two teams in one market, with one user per role and agents reporting across teams.
+
+    - ``team_a``: managed by ``manager_a``, reviewed by ``qa``; agents ``agent_a1`` and ``agent_a2``.
+    - ``team_b``: managed by ``manager_b``; agents ``agent_b1`` and ``agent_b2``; ``agent_b2``
+      reports to ``manager_a`` (a reporting line across teams).
+    - ``admin`` holds the Admin role (not a superuser); each agent handled one conversation.
+    """
+
+    market: Market
+    team_a: Team
+    team_b: Team
+    admin: User
+    manager_a: User
+    manager_b: User
+    qa: User
+    agent_a1: Agent
+    agent_a2: Agent
+    agent_b1: Agent
+    agent_b2: Agent
+    conversation_a1: Conversation
+    conversation_a2: Conversation
+    conversation_b1: Conversation
+    conversation_b2: Conversation
+
+
+@pytest.fixture
+def org(db) -> Org:
+    market = MarketFactory(code="sg", name="Singapore", timezone="Asia/Singapore", holiday_country="SG")
+    admin = UserFactory(username="admin_user", roles=[Role.ADMIN])
+    manager_a = UserFactory(username="manager_a", roles=[Role.MANAGER])
+    manager_b = UserFactory(username="manager_b", roles=[Role.MANAGER])
+    qa = UserFactory(username="qa_user", roles=[Role.QA_REVIEWER])
+    team_a = TeamFactory(name="Alpha", slug="alpha", market=market, managers=[manager_a], qa_reviewers=[qa])
+    team_b = TeamFactory(name="Bravo", slug="bravo", market=market, managers=[manager_b])
+    agent_a1 = AgentFactory(user__username="agent_a1", team=team_a, manager=manager_a)
+    agent_a2 = AgentFactory(user__username="agent_a2", team=team_a, manager=manager_a)
+    agent_b1 = AgentFactory(user__username="agent_b1", team=team_b, manager=manager_b)
+    agent_b2 = AgentFactory(user__username="agent_b2", team=team_b, manager=manager_a)
+    return Org(
+        market=market,
+        team_a=team_a,
+        team_b=team_b,
+        admin=admin,
+        manager_a=manager_a,
+        manager_b=manager_b,
+        qa=qa,
+        agent_a1=agent_a1,
+        agent_a2=agent_a2,
+        agent_b1=agent_b1,
+        agent_b2=agent_b2,
+        conversation_a1=ConversationFactory(agent=agent_a1, external_id="a1"),
+        conversation_a2=ConversationFactory(agent=agent_a2, external_id="a2"),
+        conversation_b1=ConversationFactory(agent=agent_b1, external_id="b1"),
+        conversation_b2=ConversationFactory(agent=agent_b2, external_id="b2"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords with a fast algorithm; production keeps Django's PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
