@@ -29,14 +29,14 @@ def database_health() -> ComponentHealth:
     return ComponentHealth("database", True, connection.vendor)
 
 
-def broker_health(timeout_seconds: float = 2.0) -> ComponentHealth:
+def broker_health(timeout_seconds: int = 2) -> ComponentHealth:
     """Open a connection to the Celery broker; eager mode has no broker and is healthy by design."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return ComponentHealth("broker", True, "eager (tasks run inline, no broker configured)")
     from .celery import app
 
     try:
-        with app.connection_for_write() as broker_connection:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as broker_connection:
             broker_connection.ensure_connection(max_retries=1, timeout=timeout_seconds)
     except Exception as error:  # noqa: BLE001 - any failure means unhealthy, and is reported
         return ComponentHealth("broker", False, f"{type(error).__name__}: {error}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,7 @@ from .choices import (
     SkillKind,
     Tier,
 )
+
 
 @cache
 def _time_zone_names() -> frozenset[str]:
@@ -130,7 +132,7 @@ class TeamQuerySet(models.QuerySet["Team"]):
     """Team queries scoped by role."""
 
     def visible_to(self, user: Any) -> TeamQuerySet:
-        """Admins: all. Managers: teams they manage. QA reviewers: teams assigned to them. Agents: their own."""
+        """Admins: all. Managers: teams they manage. QA reviewers: assigned teams. Agents: their own."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if access.is_admin(user):
@@ -261,9 +263,7 @@ class Agent(models.Model):
         help_text="The person this agent reports to.",
     )
     tier = models.CharField(max_length=2, choices=Tier.choices, default=Tier.L1)
-    employment_type = models.CharField(
-        max_length=16, choices=EmploymentType.choices, default=EmploymentType.EMPLOYEE
-    )
+    employment_type = models.CharField(max_length=16, choices=EmploymentType.choices, default=EmploymentType.EMPLOYEE)
     vendor_name = models.CharField(
         max_length=100, blank=True, help_text="Name of the outsourcing vendor; required for vendor agents."
     )
@@ -289,7 +289,9 @@ class Agent(models.Model):
         validators=[validate_time_zone],
         help_text="IANA time zone when the agent works from elsewhere. Empty: the team's zone.",
     )
-    skills = models.ManyToManyField(Skill, through="AgentSkill", related_name="agents", blank=True)
+    skills: models.ManyToManyField[Skill, AgentSkill] = models.ManyToManyField(
+        Skill, through="AgentSkill", related_name="agents", blank=True
+    )
 
     objects = AgentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -456,11 +458,10 @@ class Queue(models.Model):
     @property
     def service_target_label(self) -> str:
         """The target as people say it: “80 % in 20 s” or “90 % in 24 h”."""
-        percent = f"{self.service_level_percent.normalize():f}" if self.service_level_percent is not None else "?"
+        percent = _plain_number(self.service_level_percent)
         if self.is_live:
             return f"{percent} % in {self.service_level_seconds} s"
-        hours = f"{self.response_time_hours.normalize():f}" if self.response_time_hours is not None else "?"
-        return f"{percent} % in {hours} h"
+        return f"{percent} % in {_plain_number(self.response_time_hours)} h"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -480,11 +481,18 @@ class Queue(models.Model):
             raise ValidationError(errors)
 
 
+def _plain_number(value: Decimal | int | float | None) -> str:
+    """A number without trailing zeros: 80.00 → 80, 90.50 → 90.5."""
+    if value is None:
+        return "?"
+    return f"{Decimal(str(value)).normalize():f}"
+
+
 class ConversationQuerySet(models.QuerySet["Conversation"]):
     """Conversation queries scoped by role."""
 
     def visible_to(self, user: Any) -> ConversationQuerySet:
-        """Admins: all. Managers: their teams' and reports'. QA reviewers: assigned teams'. Agents: their own."""
+        """Admins: all. Managers: their teams and reports. QA reviewers: assigned teams. Agents: their own."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if access.is_admin(user):
@@ -588,4 +596,3 @@ class ConversationMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_role_display()} at {self.sent_at:%Y-%m-%d %H:%M}"
-

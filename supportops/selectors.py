@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .choices import AgentStatus
-from .models import Agent, AgentSkill, Conversation, ConversationMessage, Team
+from .models import Agent, AgentSkill, AgentStatusChange, Conversation, ConversationMessage, Team
 
 
 def agent_for_user(user: Any) -> Agent | None:
@@ -58,4 +58,14 @@ def conversation_detail(*, user: Any) -> QuerySet[Conversation]:
     """Conversations the user may see, with the transcript prefetched in order."""
     return conversation_list(user=user).prefetch_related(
         Prefetch("messages", queryset=ConversationMessage.objects.order_by("position"))
+    )
+
+
+def agent_detail(*, user: Any) -> QuerySet[Agent]:
+    """Agents the user may see, as ``agent_list``, plus their dated status history in order."""
+    return agent_list(user=user).prefetch_related(
+        Prefetch(
+            "status_changes",
+            queryset=AgentStatusChange.objects.select_related("changed_by").order_by("effective_date", "recorded_at"),
+        )
     )

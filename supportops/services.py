@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import access
 from .choices import AGENT_STATUS_TRANSITIONS, AgentStatus, AuthorRole, Role
-from .models import Agent, AgentStatusChange, Conversation, ConversationMessage, Queue
+from .models import Agent, AgentSkill, AgentStatusChange, Conversation, ConversationMessage, Queue, Skill, Team
 
 MAX_CONVERSATIONS_PER_IMPORT = 1000
 
@@ -101,9 +101,7 @@ def agent_change_status(
         raise ValidationError({"status": f"The agent is already {current.label.lower()}."})
     if new_status not in AGENT_STATUS_TRANSITIONS[current]:
         allowed = ", ".join(sorted(AgentStatus(s).label.lower() for s in AGENT_STATUS_TRANSITIONS[current]))
-        raise ValidationError(
-            {"status": f"An agent who is {current.label.lower()} can move only to: {allowed}."}
-        )
+        raise ValidationError({"status": f"An agent who is {current.label.lower()} can move only to: {allowed}."})
     effective = effective_date or timezone.localdate(timezone=agent.zone)
     last = agent.status_changes.order_by("-effective_date", "-recorded_at").first()
     if last is not None and effective < last.effective_date:
@@ -191,8 +189,12 @@ _CONVERSATION_FIELDS = (
 
 def _validate_rows(rows: Sequence[ConversationInput]) -> dict[int, dict[str, list[str]]]:
     errors: dict[int, dict[str, list[str]]] = {}
-    known_queues = set(Queue.objects.filter(pk__in={r.queue_id for r in rows if r.queue_id}).values_list("pk", flat=True))
-    known_agents = set(Agent.objects.filter(pk__in={r.agent_id for r in rows if r.agent_id}).values_list("pk", flat=True))
+    known_queues = set(
+        Queue.objects.filter(pk__in={r.queue_id for r in rows if r.queue_id}).values_list("pk", flat=True)
+    )
+    known_agents = set(
+        Agent.objects.filter(pk__in={r.agent_id for r in rows if r.agent_id}).values_list("pk", flat=True)
+    )
     first_row_of_key: dict[tuple[str, str], int] = {}
     valid_roles = set(AuthorRole.values)
     for index, row in enumerate(rows):
@@ -209,7 +211,9 @@ def _validate_rows(rows: Sequence[ConversationInput]) -> dict[int, dict[str, lis
         if row.agent_id is not None and row.agent_id not in known_agents:
             row_errors["agent_id"] = [f"No agent has id {row.agent_id}."]
         candidate = Conversation(
-            source=row.source, external_id=row.external_id, **{name: getattr(row, name) for name in _CONVERSATION_FIELDS}
+            source=row.source,
+            external_id=row.external_id,
+            **{name: getattr(row, name) for name in _CONVERSATION_FIELDS},
         )
         try:
             candidate.full_clean(exclude=["queue", "agent"], validate_unique=False, validate_constraints=False)
@@ -261,11 +265,12 @@ def conversations_import(*, rows: Sequence[ConversationInput]) -> ConversationIm
     ordered: list[Conversation] = []
     for row in rows:
         values = {name: getattr(row, name) for name in _CONVERSATION_FIELDS}
-        conversation = existing.get((row.source, row.external_id))
-        if conversation is None:
+        found = existing.get((row.source, row.external_id))
+        if found is None:
             conversation = Conversation(source=row.source, external_id=row.external_id, **values)
             to_create.append(conversation)
         else:
+            conversation = found
             for name, value in values.items():
                 setattr(conversation, name, value)
             to_update.append(conversation)
@@ -302,3 +307,99 @@ def conversations_import(*, rows: Sequence[ConversationInput]) -> ConversationIm
             batch_size=1000,
         )
     return ConversationImportResult(created=len(to_create), updated=len(to_update), conversations=ordered)
+
+
+# --- Agents as the API creates and changes them ---------------------------------------------------
+
+_AGENT_LOGIN_FIELDS = ("username", "first_name", "last_name", "email")
+
+
+@dataclass(frozen=True)
+class SkillLevel:
+    """One skill of an agent with its proficiency, 1 (learning) to 5 (expert)."""
+
+    skill: Skill
+    proficiency: int
+
+
+def _check_team_placement(*, team: Team, changed_by: User | None) -> None:
+    """Admins place agents in any team, managers only in teams they manage (``None``: the system itself)."""
+    if changed_by is not None and not Team.objects.editable_by(changed_by).filter(pk=team.pk).exists():
+        raise ValidationError({"team": f"You can place agents only in teams you manage, and “{team}” is not one."})
+
+
+@transaction.atomic
+def agent_set_skills(*, agent: Agent, skills: Sequence[SkillLevel]) -> list[AgentSkill]:
+    """Give the agent exactly these skills: new ones are added, changed levels updated, missing ones removed."""
+    skill_ids = [level.skill.pk for level in skills]
+    if len(skill_ids) != len(set(skill_ids)):
+        raise ValidationError({"skills": "List each skill once."})
+    existing = {agent_skill.skill_id: agent_skill for agent_skill in agent.agent_skills.all()}
+    for skill_id, agent_skill in existing.items():
+        if skill_id not in skill_ids:
+            agent_skill.delete()
+    kept: list[AgentSkill] = []
+    for level in skills:
+        agent_skill = existing.get(level.skill.pk) or AgentSkill(agent=agent, skill=level.skill)
+        if agent_skill.pk is None or agent_skill.proficiency != level.proficiency:
+            agent_skill.proficiency = level.proficiency
+            agent_skill.full_clean(validate_unique=False, validate_constraints=False)
+            agent_skill.save()
+        kept.append(agent_skill)
+    return kept
+
+
+@transaction.atomic
+def agent_register(
+    *,
+    username: str,
+    team: Team,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    skills: Sequence[SkillLevel] = (),
+    changed_by: User | None = None,
+    **fields: Any,
+) -> Agent:
+    """Create a login and its agent record in one step, in a team the creator may place agents in.
+
+    ``fields`` are the other agent fields (tier, start_date, manager...). Nothing is stored when any
+    part is refused.
+    """
+    _check_team_placement(team=team, changed_by=changed_by)
+    user = user_create(username=username, password=password, first_name=first_name, last_name=last_name, email=email)
+    agent = agent_create(user=user, changed_by=changed_by, team=team, **fields)
+    if skills:
+        agent_set_skills(agent=agent, skills=skills)
+    return agent
+
+
+@transaction.atomic
+def agent_update(
+    *, agent: Agent, changed_by: User | None = None, skills: Sequence[SkillLevel] | None = None, **fields: Any
+) -> Agent:
+    """Change an agent's details, login names and (when given) skills.
+
+    The status is not changed here but by ``agent_change_status``, which keeps the dated history.
+    Moving the agent to another team needs the right to place agents in that team.
+    """
+    if "status" in fields:
+        raise ValidationError({"status": "Change the status through a status change, which keeps its history."})
+    team = fields.get("team")
+    if team is not None and team.pk != agent.team_id:
+        _check_team_placement(team=team, changed_by=changed_by)
+    login_fields = {name: fields.pop(name) for name in _AGENT_LOGIN_FIELDS if name in fields}
+    if login_fields:
+        user = agent.user
+        for name, value in login_fields.items():
+            setattr(user, name, value)
+        user.full_clean()
+        user.save(update_fields=list(login_fields))
+    for name, value in fields.items():
+        setattr(agent, name, value)
+    agent.full_clean()
+    agent.save()
+    if skills is not None:
+        agent_set_skills(agent=agent, skills=skills)
+    return agent

@@ -68,9 +68,7 @@ def assert_role_access(
         client = api_client_for(case.user)
         seen = listed_ids(client, list_url)
         assert len(seen) == len(set(seen)), f"{role_name}: {list_url} lists duplicates: {seen}"
-        assert set(seen) == case.sees, (
-            f"{role_name} on {list_url}: saw {sorted(seen)}, expected {sorted(case.sees)}"
-        )
+        assert set(seen) == case.sees, f"{role_name} on {list_url}: saw {sorted(seen)}, expected {sorted(case.sees)}"
         for object_id in sorted(every_id):
             expected = 200 if object_id in case.sees else 404
             status = client.get(detail_url(object_id)).status_code

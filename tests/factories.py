@@ -12,7 +12,7 @@ from supportops.models import Agent, Conversation, Market, Queue, Skill, Team
 PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """A login with a usable password (``PASSWORD``) and the roles given as ``roles=[...]``."""
 
     class Meta:
@@ -33,7 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             services.user_set_roles(user=self, roles=extracted)
 
 
-class MarketFactory(factory.django.DjangoModelFactory):
+class MarketFactory(factory.django.DjangoModelFactory[Market]):
     """Singapore by default."""
 
     class Meta:
@@ -46,7 +46,7 @@ class MarketFactory(factory.django.DjangoModelFactory):
     holiday_country = "SG"
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     """A team in a market; pass ``managers=[user]`` / ``qa_reviewers=[user]``."""
 
     class Meta:
@@ -69,7 +69,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
             self.qa_reviewers.add(*extracted)
 
 
-class AgentFactory(factory.django.DjangoModelFactory):
+class AgentFactory(factory.django.DjangoModelFactory[Agent]):
     """An active L1 employee with the Agent role."""
 
     class Meta:
@@ -83,7 +83,7 @@ class AgentFactory(factory.django.DjangoModelFactory):
     contracted_hours_max = 40
 
 
-class SkillFactory(factory.django.DjangoModelFactory):
+class SkillFactory(factory.django.DjangoModelFactory[Skill]):
     class Meta:
         model = Skill
         django_get_or_create = ("name",)
@@ -91,7 +91,7 @@ class SkillFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Skill {n}")
 
 
-class QueueFactory(factory.django.DjangoModelFactory):
+class QueueFactory(factory.django.DjangoModelFactory[Queue]):
     """A chat queue targeting 80 % in 60 s."""
 
     class Meta:
@@ -104,7 +104,7 @@ class QueueFactory(factory.django.DjangoModelFactory):
     chat_concurrency = 2
 
 
-class ConversationFactory(factory.django.DjangoModelFactory):
+class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
     """A resolved API conversation with CSAT 5."""
 
     class Meta:

@@ -17,7 +17,12 @@ def test_teams_visible_to_each_role(org):
 
 def test_agents_visible_to_each_role(org):
     username = lambda a: a.user.username  # noqa: E731
-    assert names(Agent.objects.visible_to(org.admin), username) == ["agent_a1", "agent_a2", "agent_b1", "agent_b2"]
+    assert names(Agent.objects.visible_to(org.admin), username) == [
+        "agent_a1",
+        "agent_a2",
+        "agent_b1",
+        "agent_b2",
+    ]
     # manager_a: their team plus agent_b2 who reports to them from another team
     assert names(Agent.objects.visible_to(org.manager_a), username) == ["agent_a1", "agent_a2", "agent_b2"]
     assert names(Agent.objects.visible_to(org.manager_b), username) == ["agent_b1", "agent_b2"]
