@@ -1,4 +1,4 @@
-"""The navigation menu each role sees; pages and the base template read it from here."""
+"""The navigation menu each role sees; the base template reads it through the context processor."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -12,45 +12,49 @@ from .choices import Role
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the main menu."""
+    """One entry of the main menu; ``section`` lists the pages (URL names) it is highlighted on."""
 
     label: str
     url_name: str
     icon: str
+    section: tuple[str, ...] = ()
 
     def url(self) -> str:
         return reverse(self.url_name)
 
 
+HOME = NavItem("Home", "home", "home")
+TEAMS = NavItem("Teams", "team-list", "users", ("team-detail",))
+AGENTS = NavItem("Agents", "agent-list", "user", ("agent-detail",))
+CONVERSATIONS = NavItem("Conversations", "conversation-list", "chat", ("conversation-detail",))
+
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
-        NavItem("Teams", "team-list", "users"),
-        NavItem("Agents", "agent-list", "user"),
-        NavItem("Conversations", "conversation-list", "chat"),
+        HOME,
+        TEAMS,
+        AGENTS,
+        CONVERSATIONS,
         NavItem("Admin", "admin:index", "settings"),
-        NavItem("API", "swagger-ui", "code"),
+        NavItem("API docs", "swagger-ui", "code"),
     ),
-    Role.MANAGER: (
-        NavItem("Teams", "team-list", "users"),
-        NavItem("Agents", "agent-list", "user"),
-        NavItem("Conversations", "conversation-list", "chat"),
-    ),
-    Role.QA_REVIEWER: (
-        NavItem("Teams", "team-list", "users"),
-        NavItem("Conversations", "conversation-list", "chat"),
-    ),
+    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS),
+    Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS),
     Role.AGENT: (
-        NavItem("My team", "team-list", "users"),
-        NavItem("My conversations", "conversation-list", "chat"),
+        HOME,
+        NavItem("My team", "team-list", "users", ("team-detail", "agent-detail")),
+        NavItem("My conversations", "conversation-list", "chat", ("conversation-detail",)),
     ),
 }
 
+# Links that leave the product pages (the admin, the API docs) sit apart, below the main entries.
+_EXTERNAL_URL_NAMES = frozenset({"admin:index", "swagger-ui"})
+
 
 def navigation_for(request: HttpRequest) -> dict[str, Any]:
-    """Menu entries (deduplicated by URL, in role order) and role names of the signed-in user."""
+    """Menu entries (deduplicated by URL, in role order), the highlighted one, and the viewer's role names."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_roles": []}
+        return {"nav_items": [], "nav_tools": [], "nav_roles": [], "nav_active": ""}
     seen: set[str] = set()
     items: list[NavItem] = []
     roles = [role for role in Role if access.has_role(user, role)]
@@ -59,4 +63,12 @@ def navigation_for(request: HttpRequest) -> dict[str, Any]:
             if item.url_name not in seen:
                 seen.add(item.url_name)
                 items.append(item)
-    return {"nav_items": items, "nav_roles": [role.label for role in roles]}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match is not None else ""
+    active = next((item.url_name for item in items if current in (item.url_name, *item.section)), "")
+    return {
+        "nav_items": [item for item in items if item.url_name not in _EXTERNAL_URL_NAMES],
+        "nav_tools": [item for item in items if item.url_name in _EXTERNAL_URL_NAMES],
+        "nav_roles": [role.label for role in roles],
+        "nav_active": active,
+    }

@@ -403,3 +403,18 @@ def agent_update(
     if skills is not None:
         agent_set_skills(agent=agent, skills=skills)
     return agent
+
+
+@transaction.atomic
+def agent_record_start(*, agent: Agent, changed_by: User | None = None) -> AgentStatusChange:
+    """Record the first status of an agent saved by the Django admin and give their login the Agent role.
+
+    ``agent_create`` does the same for agents created in code; the admin saves the row itself.
+    """
+    change = AgentStatusChange.objects.create(
+        agent=agent, status=agent.status, effective_date=agent.start_date, changed_by=changed_by, note="Created"
+    )
+    if not access.has_role(agent.user, Role.AGENT):
+        agent.user.groups.add(Group.objects.get(name=Role.AGENT.value))
+        access.forget_roles(agent.user)
+    return change

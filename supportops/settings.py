@@ -156,12 +156,15 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "supportops.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Password guessing against the token endpoint is slowed to this many tries per client address.
+    "DEFAULT_THROTTLE_RATES": {"auth-token": env.str("AUTH_TOKEN_RATE", default="20/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SupportOps API",
     "DESCRIPTION": "Org model, roles and helpdesk conversations of a customer-support organisation.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -170,6 +173,10 @@ SPECTACULAR_SETTINGS = {
         "AgentStatusEnum": "supportops.choices.AgentStatus",
         "ChannelEnum": "supportops.choices.Channel",
         "ConversationSourceEnum": "supportops.choices.ConversationSource",
+        "TierEnum": "supportops.choices.Tier",
+        "EmploymentTypeEnum": "supportops.choices.EmploymentType",
+        "SkillKindEnum": "supportops.choices.SkillKind",
+        "AuthorRoleEnum": "supportops.choices.AuthorRole",
     },
 }
 

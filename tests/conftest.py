@@ -111,3 +111,13 @@ def org(db) -> Org:
 def _fast_password_hashing(settings):
     """Hash test passwords with a fast algorithm; production keeps Django's PBKDF2."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (throttle counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

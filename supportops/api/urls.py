@@ -1,10 +1,21 @@
-"""API routes of the core app (filled in by the API work)."""
+"""API routes of the core app, under ``/api/`` with the ``api`` namespace."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from . import views
 
 app_name = "api"
 
+router = SimpleRouter()
+router.register("markets", views.MarketViewSet, basename="market")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("agents", views.AgentViewSet, basename="agent")
+router.register("skills", views.SkillViewSet, basename="skill")
+router.register("queues", views.QueueViewSet, basename="queue")
+router.register("conversations", views.ConversationViewSet, basename="conversation")
+
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),
+    *router.urls,
 ]
