@@ -198,10 +198,10 @@ class QueueAdmin(AdminRoleAccessMixin, SimpleHistoryAdmin):
     """Queues with channel, required skills and service target."""
 
     list_display = ["name", "channel", "market", "escalation_tier", "service_target", "chat_concurrency", "is_active"]
-    list_filter = ["channel", "market", "escalation_tier", "is_active"]
+    list_filter = ["channel", "market", "teams", "escalation_tier", "is_active"]
     list_select_related = ["market"]
     search_fields = ["name"]
-    autocomplete_fields = ["market", "required_skills"]
+    autocomplete_fields = ["market", "required_skills", "teams"]
 
     @admin.display(description="Service target")
     def service_target(self, queue: Queue) -> str:

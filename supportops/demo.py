@@ -907,6 +907,7 @@ class _Builder:
             queue.full_clean()
             queue.save()
             queue.required_skills.set([self.skills[name] for name in spec.skills])
+            queue.teams.set([self.teams[spec.team]])
             queues.append((queue, spec))
         return queues
 

@@ -81,17 +81,18 @@ class SkillFilterSet(django_filters.FilterSet):
 
 
 class QueueFilterSet(django_filters.FilterSet):
-    """Queues by market, channel, required skill and activity, or ``q`` in the name."""
+    """Queues by market, staffing team, channel, required skill and activity, or ``q`` in the name."""
 
     q = django_filters.CharFilter(method="search", label="Search name")
     market_id = IntegerFilter(field_name="market", label="Market id")
     skill_id = IntegerFilter(field_name="required_skills", label="Required skill id", distinct=True)
+    team_id = IntegerFilter(field_name="teams", label="Id of a team that staffs the queue", distinct=True)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     escalation_tier = django_filters.ChoiceFilter(choices=Tier.choices)
 
     class Meta:
         model = Queue
-        fields = ["market_id", "skill_id", "channel", "escalation_tier", "is_active"]
+        fields = ["market_id", "skill_id", "team_id", "channel", "escalation_tier", "is_active"]
 
     def search(self, queryset: QuerySet[Queue], name: str, value: str) -> QuerySet[Queue]:
         return _search(queryset, value, ("name",))

@@ -40,7 +40,7 @@ class FilterForm(forms.Form):
         """One sentence per rejected value, naming the filter."""
         if not self.is_bound or self.is_valid():
             return []
-        notices = []
+        notices: list[str] = []
         for name, messages in self.errors.items():
             label = self.fields[name].label if name in self.fields else "Filters"
             notices.extend(f"{label}: {message}" for message in messages)

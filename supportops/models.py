@@ -401,6 +401,12 @@ class Queue(models.Model):
         help_text="Market whose customers and holidays this queue serves, if any.",
     )
     required_skills = models.ManyToManyField(Skill, blank=True, related_name="queues")
+    teams = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="queues",
+        help_text="Teams whose agents staff this queue; capacity and schedules plan it with them.",
+    )
     escalation_tier = models.CharField(
         max_length=2, choices=Tier.choices, default=Tier.L1, help_text="Lowest tier that takes this queue."
     )

@@ -68,16 +68,7 @@ def agent_create(*, user: User, changed_by: User | None = None, **fields: Any) -
     agent = Agent(user=user, **fields)
     agent.full_clean()
     agent.save()
-    AgentStatusChange.objects.create(
-        agent=agent,
-        status=agent.status,
-        effective_date=agent.start_date,
-        changed_by=changed_by,
-        note="Created",
-    )
-    if not access.has_role(user, Role.AGENT):
-        user.groups.add(Group.objects.get(name=Role.AGENT.value))
-        access.forget_roles(user)
+    agent_record_start(agent=agent, changed_by=changed_by)
     return agent
 
 
@@ -407,9 +398,9 @@ def agent_update(
 
 @transaction.atomic
 def agent_record_start(*, agent: Agent, changed_by: User | None = None) -> AgentStatusChange:
-    """Record the first status of an agent saved by the Django admin and give their login the Agent role.
+    """Record the first status of a newly saved agent and give their login the Agent role.
 
-    ``agent_create`` does the same for agents created in code; the admin saves the row itself.
+    ``agent_create`` calls it; so does the Django admin, which saves the row itself.
     """
     change = AgentStatusChange.objects.create(
         agent=agent, status=agent.status, effective_date=agent.start_date, changed_by=changed_by, note="Created"

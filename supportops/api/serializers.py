@@ -85,6 +85,9 @@ class QueueSerializer(ModelCleanSerializer):
     required_skills = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Skill.objects.all(), required=False, help_text="Ids of the skills an agent needs."
     )
+    teams = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Team.objects.all(), required=False, help_text="Ids of the teams that staff this queue."
+    )
     service_target_label = serializers.CharField(read_only=True, help_text="The target as people say it.")
 
     class Meta:
@@ -95,6 +98,7 @@ class QueueSerializer(ModelCleanSerializer):
             "channel",
             "market",
             "required_skills",
+            "teams",
             "escalation_tier",
             "service_level_percent",
             "service_level_seconds",

@@ -88,7 +88,7 @@ class SkillViewSet(viewsets.ModelViewSet):
 class QueueViewSet(viewsets.ModelViewSet):
     """Queues and their service targets: every signed-in user reads them, admins change them."""
 
-    queryset = Queue.objects.prefetch_related("required_skills")
+    queryset = Queue.objects.prefetch_related("required_skills", "teams")
     serializer_class = QueueSerializer
     permission_classes = [IsAuthenticated, ReferenceDataAccess]
     filterset_class = QueueFilterSet

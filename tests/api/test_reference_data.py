@@ -151,6 +151,7 @@ def test_queue_create_with_skills_and_target(org):
             "channel": "email",
             "market": org.market.pk,
             "required_skills": [english.pk],
+            "teams": [org.team_a.pk, org.team_b.pk],
             "service_level_percent": "90",
             "response_time_hours": "24",
         },
@@ -164,6 +165,7 @@ def test_queue_create_with_skills_and_target(org):
         "channel": "email",
         "market": org.market.pk,
         "required_skills": [english.pk],
+        "teams": [org.team_a.pk, org.team_b.pk],
         "escalation_tier": "L1",
         "service_level_percent": "90.00",
         "service_level_seconds": None,
@@ -274,3 +276,13 @@ def test_an_unknown_filter_value_is_a_400_naming_the_filter(org):
 
     assert response.status_code == 400
     assert response.json() == {"market_id": ["Enter a whole number."]}
+
+
+def test_queues_filter_by_the_team_that_staffs_them(org):
+    staffed = QueueFactory(name="Alpha chat")
+    staffed.teams.set([org.team_a])
+    QueueFactory(name="Unstaffed chat")
+
+    response = api_client_for(org.agent_a1.user).get(f"/api/queues/?team_id={org.team_a.pk}")
+
+    assert [queue["name"] for queue in response.json()["results"]] == ["Alpha chat"]

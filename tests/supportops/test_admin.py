@@ -233,7 +233,7 @@ def test_an_agent_added_in_the_admin_gets_the_agent_role_and_a_first_status(org)
 
     # then
     assert response.status_code == 302
-    agent = Agent.objects.get(user=login)
+    agent = Agent.objects.get(user_id=login.pk)
     assert list(agent.status_changes.values_list("status", "effective_date", "changed_by")) == [
         (AgentStatus.ONBOARDING, date(2026, 3, 2), org.admin.pk)
     ]
@@ -337,7 +337,7 @@ def test_changelists_of_the_other_models_cost_fixed_queries(org, django_assert_n
         name: _count_queries(client, reverse(f"admin:supportops_{name}_changelist"))
         for name in ["team", "queue", "agentstatuschange"]
     }
-    assert counts_before == {"team": 10, "queue": 9, "agentstatuschange": 11}
+    assert counts_before == {"team": 10, "queue": 10, "agentstatuschange": 11}
     assert counts_after == counts_before
     assert Skill.objects.count() == 0
     assert AgentStatusChange.objects.count() == 2
@@ -356,3 +356,17 @@ def test_conversation_search_finds_by_external_id(org):
     # then
     assert [conversation.pk for conversation in response.context["cl"].result_list] == [org.conversation_b1.pk]
     assert Conversation.objects.count() == 4
+
+
+def test_an_admin_role_user_can_search_agents_in_the_conversation_form(org):
+    # when
+    response = admin_client(org.admin).get(
+        reverse("admin:autocomplete"),
+        {"app_label": "supportops", "model_name": "conversation", "field_name": "agent", "term": "agent_b"},
+    )
+
+    # then
+    assert response.status_code == 200
+    assert sorted(int(result["id"]) for result in response.json()["results"]) == sorted(
+        [org.agent_b1.pk, org.agent_b2.pk]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -46,8 +47,8 @@ def grow(org, *, agents_per_team: int = 3, conversations_per_agent: int = 3) -> 
         for index in range(agents_per_team):
             status = AgentStatus.ONBOARDING if index == 0 else AgentStatus.ACTIVE
             agent = AgentFactory(team=team, manager=org.manager_a, status=status)
-            AgentSkill.objects.create(agent=agent, skill=skill, proficiency=3)
-            AgentStatusChange.objects.create(agent=agent, status=status, effective_date=date(2025, 1, 6))
+            AgentSkill.objects.create(agent_id=agent.pk, skill_id=skill.pk, proficiency=3)
+            AgentStatusChange.objects.create(agent_id=agent.pk, status=status, effective_date=date(2025, 1, 6))
             for number in range(conversations_per_agent):
                 ConversationFactory(agent=agent, created_at=now - timedelta(days=number, hours=1), csat_score=2)
     for agent in (org.agent_a1, org.agent_b1):
@@ -165,8 +166,12 @@ def test_manager_home_shows_their_teams_with_last_week_kpis_and_ramping_agents(o
     now = timezone.now()
     ConversationFactory(agent=org.agent_a1, created_at=now - timedelta(days=1), csat_score=4)
     ConversationFactory(agent=org.agent_a2, created_at=now - timedelta(days=2), csat_score=1)
-    newcomer = AgentFactory(team=org.team_a, status=AgentStatus.NESTING, user__first_name="Nadia", user__last_name="New")
-    far_away = AgentFactory(team=org.team_b, status=AgentStatus.ONBOARDING, user__first_name="Oscar", user__last_name="Other")
+    newcomer = AgentFactory(
+        team=org.team_a, status=AgentStatus.NESTING, user__first_name="Nadia", user__last_name="New"
+    )
+    far_away = AgentFactory(
+        team=org.team_b, status=AgentStatus.ONBOARDING, user__first_name="Oscar", user__last_name="Other"
+    )
     page = page_text(client_for(org.manager_a).get("/"))
     assert "Your teams" in page
     assert 'id="pulse-alpha"' in page
@@ -212,7 +217,7 @@ def test_qa_home_lists_recent_low_csat_from_assigned_teams_only(org):
 
 def test_agent_home_shows_own_profile_and_own_conversations(org):
     skill = SkillFactory(name="Bahasa Melayu")
-    AgentSkill.objects.create(agent=org.agent_a1, skill=skill, proficiency=4)
+    AgentSkill.objects.create(agent_id=org.agent_a1.pk, skill_id=skill.pk, proficiency=4)
     ConversationFactory(agent=org.agent_a1, created_at=timezone.now() - timedelta(hours=1), subject="My own case")
     ConversationFactory(agent=org.agent_a2, created_at=timezone.now() - timedelta(hours=1), subject="A teammate's case")
     page = page_text(client_for(org.agent_a1.user).get("/"))
@@ -292,7 +297,7 @@ def test_team_detail_answers_404_outside_the_viewers_scope(org, who, status_alph
 
 def test_team_detail_lists_agents_managers_and_qa_reviewers(org):
     skill = SkillFactory(name="Tagalog")
-    AgentSkill.objects.create(agent=org.agent_a2, skill=skill, proficiency=5)
+    AgentSkill.objects.create(agent_id=org.agent_a2.pk, skill_id=skill.pk, proficiency=5)
     page = page_text(client_for(org.qa).get(reverse("team-detail", args=["alpha"])))
     assert org.agent_a1.display_name in page
     assert org.agent_a2.display_name in page
@@ -330,7 +335,7 @@ def test_agent_directory_and_detail_follow_the_viewers_scope(org, who, sees):
 
 def test_agent_detail_shows_profile_skills_and_status_history(org):
     skill = SkillFactory(name="Refunds")
-    AgentSkill.objects.create(agent=org.agent_a1, skill=skill, proficiency=2)
+    AgentSkill.objects.create(agent_id=org.agent_a1.pk, skill_id=skill.pk, proficiency=2)
     AgentStatusChange.objects.create(agent=org.agent_a1, status=AgentStatus.ONBOARDING, effective_date=date(2025, 1, 6))
     AgentStatusChange.objects.create(
         agent=org.agent_a1,
@@ -375,7 +380,11 @@ def test_agent_directory_search_and_filters(org):
 
     def listed(query: str) -> set[str]:
         page = page_text(client.get(reverse("agent-list") + query))
-        return {a.user.username for a in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_b2) if f"/agents/{a.pk}/" in page}
+        return {
+            a.user.username
+            for a in (org.agent_a1, org.agent_a2, org.agent_b1, org.agent_b2)
+            if f"/agents/{a.pk}/" in page
+        }
 
     assert listed("?q=zel") == {"agent_a1"}
     assert listed(f"?q=zelda+{org.agent_a1.user.last_name}") == {"agent_a1"}
@@ -401,7 +410,7 @@ def test_agent_directory_answers_htmx_with_the_results_fragment(org):
     fragment = page_text(response)
     assert "<html" not in fragment
     assert "<form" not in fragment
-    assert fragment.count("/agents/") == 2
+    assert len(re.findall(r'href="/agents/\d+/"', fragment)) == 2
     assert f'href="/agents/{org.agent_a1.pk}/"' in fragment
     assert "HX-Request" in response["Vary"]
 
@@ -496,13 +505,13 @@ def test_conversation_filters_by_queue_csat_search_and_dates(org):
         ("?csat=9", "CSAT: “9” is not a CSAT filter (1 to 5, low or none), so it was ignored."),
         ("?queue=abc", "Queue: there is no queue “abc”, so it was ignored."),
         ("?date_from=yesterday", "From: give a date as YYYY-MM-DD; it was ignored."),
-        ("?date_from=2026-03-05&date_to=2026-03-01", "To: the end date is before the start date; it was ignored."),
+        ("?date_from=2026-01-05&date_to=2026-01-01", "To: the end date is before the start date; it was ignored."),
     ],
 )
 def test_conversation_list_ignores_bad_filters_with_a_notice(org, query, notice):
     page = page_text(client_for(org.admin).get(reverse("conversation-list") + query))
     assert notice in page
-    assert "of 4 conversations" in page or "Showing 1–" in page
+    assert "Showing 1–4 of 4 conversations" in page
 
 
 def test_conversation_list_answers_htmx_with_the_results_fragment(org):
@@ -593,28 +602,29 @@ def test_team_detail_costs_a_fixed_number_of_queries(org, django_assert_num_quer
     assert_same_queries(django_assert_num_queries, client_for(org.manager_a), url, 8, lambda: grow(org))
 
 
-@pytest.mark.parametrize("headers", [{}, HTMX])
-def test_agent_list_costs_a_fixed_number_of_queries(org, django_assert_num_queries, headers):
-    # session, user, groups, team choices, count, agents, skills (+ the team filter's lookup)
+@pytest.mark.parametrize(("headers", "expected"), [({}, 8), (HTMX, 7)])
+def test_agent_list_costs_a_fixed_number_of_queries(org, django_assert_num_queries, headers, expected):
+    # session, user, groups, the team filter's lookup, count, agents, skills (+ the team choices of the full page)
     client = client_for(org.manager_a)
     url = reverse("agent-list") + "?team=alpha&q=a"
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(expected):
         assert client.get(url, **headers).status_code == 200
     grow(org)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(expected):
         assert client.get(url, **headers).status_code == 200
 
 
 def test_agent_detail_costs_a_fixed_number_of_queries(org, django_assert_num_queries):
+    # session, user, groups, agent, skills, status history, conversations
     url = reverse("agent-detail", args=[org.agent_a1.pk])
-    assert_same_queries(django_assert_num_queries, client_for(org.manager_a), url, 9, lambda: grow(org))
+    assert_same_queries(django_assert_num_queries, client_for(org.manager_a), url, 7, lambda: grow(org))
 
 
 @pytest.mark.parametrize(("who", "expected"), [("admin", 7), ("manager_a", 7), ("agent", 7)])
 def test_conversation_list_costs_a_fixed_number_of_queries(org, django_assert_num_queries, who, expected):
-    # session, user, groups, viewer zone, queue choices, count, conversations
+    # session, user, groups, the viewer's zone, count, conversations, queue choices
     user = org.agent_a1.user if who == "agent" else getattr(org, who)
-    url = reverse("conversation-list") + "?csat=low&date_from=2020-01-01"
+    url = reverse("conversation-list") + "?date_from=2020-01-01&q=a"
     assert_same_queries(django_assert_num_queries, client_for(user), url, expected, lambda: grow(org))
 
 

@@ -40,23 +40,25 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def org_digest() -> str:
     """A fingerprint of the demo data that matters: people, their lifecycle, conversations, transcripts."""
     digest = hashlib.sha256()
-    for row in Agent.objects.order_by("user__username").values_list(
+    for agent_row in Agent.objects.order_by("user__username").values_list(
         "user__username", "user__first_name", "user__last_name", "team__slug", "manager__username", "tier",
         "employment_type", "vendor_name", "status", "start_date", "contracted_hours_min", "contracted_hours_max",
     ):  # fmt: skip
-        digest.update(repr(row).encode())
-    for row in AgentStatusChange.objects.order_by("agent__user__username", "effective_date", "pk").values_list(
+        digest.update(repr(agent_row).encode())
+    for change_row in AgentStatusChange.objects.order_by("agent__user__username", "effective_date", "pk").values_list(
         "agent__user__username", "status", "previous_status", "effective_date"
     ):
-        digest.update(repr(row).encode())
-    for row in Conversation.objects.order_by("source", "external_id").values_list(
+        digest.update(repr(change_row).encode())
+    for conversation_row in Conversation.objects.order_by("source", "external_id").values_list(
         "source", "external_id", "queue__name", "agent__user__username", "subject", "created_at",
         "first_response_at", "resolved_at", "handle_time_seconds", "reopen_count", "csat_score", "csat_comment",
         "tags",
     ):  # fmt: skip
-        digest.update(repr(row).encode())
-    for row in ConversationMessage.objects.order_by("conversation__source", "conversation__external_id", "position"):
-        digest.update(repr((row.author_role, row.author_name, row.body, row.sent_at)).encode())
+        digest.update(repr(conversation_row).encode())
+    for message in ConversationMessage.objects.order_by(
+        "conversation__source", "conversation__external_id", "position"
+    ):
+        digest.update(repr((message.author_role, message.author_name, message.body, message.sent_at)).encode())
     return digest.hexdigest()
 
 
@@ -263,7 +265,7 @@ def test_conversations_go_to_agents_of_the_serving_team_who_were_working_then(de
     for conversation in Conversation.objects.select_related("agent__team", "queue__market"):
         zone = ZoneInfo(conversation.queue.market.timezone if conversation.queue.market else "America/Sao_Paulo")
         day = conversation.created_at.astimezone(zone).date()
-        assert status_on(conversation.agent_id, day) in {AgentStatus.ACTIVE, AgentStatus.NESTING}
+        assert status_on(conversation.agent_id, day) in {AgentStatus.ACTIVE.value, AgentStatus.NESTING.value}
         teams_of_queue[conversation.queue.name].add(conversation.agent.team.slug)
     assert teams_of_queue["SG Email"] == {"mnl-email"}
     assert teams_of_queue["BR Tier 2 Voice"] == {"sp-tier-2"}
