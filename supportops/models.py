@@ -240,6 +240,23 @@ class AgentQuerySet(models.QuerySet["Agent"]):
             condition |= Q(team_id__in=_ids_of_reviewed_teams(user))
         return self.filter(condition)
 
+    def with_conversations_visible_to(self, user: Any) -> AgentQuerySet:
+        """Agents whose conversations the user may see: the one rule behind ``Conversation.visible_to``.
+
+        Admins: all. Anyone: their own. Managers: their teams' agents and direct reports. QA reviewers:
+        agents of the teams assigned to them. Teammates do not see each other's conversations.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if access.is_admin(user):
+            return self.all()
+        condition = Q(user=user)
+        if access.is_manager(user):
+            condition |= Q(team_id__in=_ids_of_managed_teams(user)) | Q(manager=user)
+        if access.is_qa_reviewer(user):
+            condition |= Q(team_id__in=_ids_of_reviewed_teams(user))
+        return self.filter(condition)
+
     def editable_by(self, user: Any) -> AgentQuerySet:
         """Admins change any agent; managers change agents of their teams and their direct reports."""
         if access.is_admin(user):
@@ -498,17 +515,12 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
     """Conversation queries scoped by role."""
 
     def visible_to(self, user: Any) -> ConversationQuerySet:
-        """Admins: all. Managers: their teams and reports. QA reviewers: assigned teams. Agents: their own."""
+        """Conversations of the agents in ``Agent.objects.with_conversations_visible_to(user)``."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if access.is_admin(user):
             return self.all()
-        condition = Q(agent__user=user)
-        if access.is_manager(user):
-            condition |= Q(agent__team_id__in=_ids_of_managed_teams(user)) | Q(agent__manager=user)
-        if access.is_qa_reviewer(user):
-            condition |= Q(agent__team_id__in=_ids_of_reviewed_teams(user))
-        return self.filter(condition)
+        return self.filter(agent_id__in=Agent.objects.with_conversations_visible_to(user).values("pk"))
 
 
 class Conversation(models.Model):

@@ -162,14 +162,8 @@ def agent_directory(
 
 
 def may_see_conversations_of(*, user: Any, agent: Agent) -> bool:
-    """Whether the user may see this agent's conversations: the rule of ``ConversationQuerySet.visible_to``."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if access.is_admin(user) or agent.user_id == user.pk:
-        return True
-    if access.is_manager(user) and (agent.manager_id == user.pk or agent.team.managers.filter(pk=user.pk).exists()):
-        return True
-    return access.is_qa_reviewer(user) and agent.team.qa_reviewers.filter(pk=user.pk).exists()
+    """Whether the user may see this agent's conversations (the rule of ``Conversation.visible_to``)."""
+    return Agent.objects.with_conversations_visible_to(user).filter(pk=agent.pk).exists()
 
 
 def conversation_search(

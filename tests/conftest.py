@@ -121,3 +121,27 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+@pytest.fixture(autouse=True)
+def _role_groups_exist(request):
+    """Make sure the role groups exist before a test that uses the database.
+
+    They come from a data migration, and the flush that ends a ``transaction=True`` or live-server
+    test removes them, so the tests after it would otherwise find no roles.
+    """
+    if not (request.node.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(request.fixturenames)):
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        ensure_role_groups()
+
+
+def ensure_role_groups() -> None:
+    """Create the role groups the data migration made, where a flush removed them (one query)."""
+    from django.contrib.auth.models import Group
+
+    Group.objects.bulk_create([Group(name=role.value) for role in Role], ignore_conflicts=True)

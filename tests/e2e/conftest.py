@@ -15,6 +15,9 @@ import pytest
 
 from tests.conftest import skip_unless
 
+# Playwright's sync API leaves an event loop set on the main thread for the rest of the session,
+# so Django's guard against ORM calls from async code must stay off from here on. Subprocesses
+# started by other tests drop this variable (see tests/supportops/test_settings.py).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from supportops.demo import DEMO_PASSWORD
 from supportops.models import Agent
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # What each demo login must see: its role badge, its home section and exactly these menu entries.
 ROLES = {

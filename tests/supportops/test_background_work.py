@@ -52,7 +52,8 @@ def celery_worker_queue() -> Iterator[str]:
     skip_unless(bool(settings.CELERY_BROKER_URL), "needs Redis: set CELERY_BROKER_URL (see README, Testing)")
     skip_unless(connection.vendor == "postgresql", "needs PostgreSQL shared with the worker: set DATABASE_URL")
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    environment = {**os.environ, "DATABASE_URL": _database_url_for_worker(), "CONN_MAX_AGE": "0"}
+    environment = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment.update(DATABASE_URL=_database_url_for_worker(), CONN_MAX_AGE="0")
     worker = subprocess.Popen(
         [
             sys.executable,

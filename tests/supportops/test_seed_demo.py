@@ -29,6 +29,7 @@ from supportops.choices import (
     Tier,
 )
 from supportops.models import Agent, AgentStatusChange, Conversation, ConversationMessage, Market, Queue, Team
+from tests.conftest import ensure_role_groups
 from tests.factories import MarketFactory, UserFactory
 
 # A Thursday; the week before it (5-11 March 2026) has no public holiday in Singapore, the
@@ -89,6 +90,7 @@ def demo_build(django_db_setup, django_db_blocker) -> Iterator[DemoBuild]:
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         mock.patch("django.utils.timezone.now", return_value=NOW),
     ):
+        ensure_role_groups()  # module fixtures run before the per-test autouse one that does this
         output = StringIO()
         call_command("seed_demo", "--weeks", "1", stdout=output)
         build = DemoBuild(output=output.getvalue(), digest=org_digest())
@@ -373,6 +375,20 @@ def test_seed_demo_prints_the_summary_and_the_logins(demo_build):
     assert "from 2026-03-05 to 2026-03-11" in demo_build.output
     assert "Demo logins (password “supportops”):" in demo_build.output
     assert "  agent    Agent        Their own profile" in demo_build.output
+
+
+def test_demo_logins_prints_the_logins_present_and_nothing_without_them(demo_build, db):
+    # when
+    present = StringIO()
+    call_command("demo_logins", stdout=present)
+    demo.wipe_organisation()
+    absent = StringIO()
+    call_command("demo_logins", stdout=absent)
+
+    # then
+    assert "SupportOps demo logins (password for all: supportops)" in present.getvalue()
+    assert [line.split()[0] for line in present.getvalue().splitlines()[1:5]] == ["admin", "manager", "qa", "agent"]
+    assert absent.getvalue() == "No demo logins in this database (python manage.py seed_demo loads them).\n"
 
 
 # --- Refusals and modes -------------------------------------------------------------------------
