@@ -27,6 +27,17 @@ def skip_unless(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_persistent_connections():
+    """Close database connections after each request in tests, so live-server threads hold none open
+    when the test database is dropped (production keeps them, see CONN_MAX_AGE)."""
+    from django.db import connections
+
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
+        connections[alias].settings_dict["CONN_MAX_AGE"] = 0
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
