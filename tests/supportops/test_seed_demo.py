@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.db.models import Avg, Count, Max, Min
 from django.test import override_settings
 
@@ -97,6 +98,9 @@ def demo_build(django_db_setup, django_db_blocker) -> Iterator[DemoBuild]:
     yield build
     with django_db_blocker.unblock():
         demo.wipe_organisation()
+        # After browser tests, Playwright's event loop gives this fixture a connection of its own
+        # context; close it so PostgreSQL can drop the test database at the end.
+        connections.close_all()
 
 
 @pytest.fixture
