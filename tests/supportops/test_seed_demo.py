@@ -377,21 +377,23 @@ def test_seed_demo_prints_the_summary_and_the_logins(demo_build):
     assert "Demo organisation built." in demo_build.output
     assert "96 agents (8 onboarding, 9 nesting, 71 active, 5 on leave, 3 exited)" in demo_build.output
     assert "from 2026-03-05 to 2026-03-11" in demo_build.output
-    assert "Demo logins (password “supportops”):" in demo_build.output
+    assert "Demo logins (password for all: supportops)" in demo_build.output
     assert "  agent    Agent        Their own profile" in demo_build.output
 
 
 def test_demo_logins_prints_the_logins_present_and_nothing_without_them(demo_build, db):
     # when
     present = StringIO()
-    call_command("demo_logins", stdout=present)
+    call_command("demo_logins", "--url", "http://127.0.0.1:8000/", stdout=present)
     demo.wipe_organisation()
     absent = StringIO()
     call_command("demo_logins", stdout=absent)
 
     # then
-    assert "SupportOps demo logins (password for all: supportops)" in present.getvalue()
-    assert [line.split()[0] for line in present.getvalue().splitlines()[1:5]] == ["admin", "manager", "qa", "agent"]
+    lines = present.getvalue().splitlines()
+    assert lines[0] == "Demo logins (password for all: supportops)"
+    assert [line.split()[0] for line in lines[1:5]] == ["admin", "manager", "qa", "agent"]
+    assert lines[5] == "Open http://127.0.0.1:8000/ and sign in."
     assert absent.getvalue() == "No demo logins in this database (python manage.py seed_demo loads them).\n"
 
 
@@ -415,7 +417,7 @@ def test_seed_demo_refuses_an_existing_organisation_and_changes_nothing(org):
     assert org_counts() == before
 
 
-def test_seed_demo_if_empty_leaves_an_existing_organisation_alone(org):
+def test_seed_demo_if_empty_leaves_an_existing_organisation_alone(empty_org, org):
     # given
     before = org_counts()
     output = StringIO()
@@ -424,7 +426,10 @@ def test_seed_demo_if_empty_leaves_an_existing_organisation_alone(org):
     call_command("seed_demo", "--if-empty", "--weeks", "1", stdout=output)
 
     # then
-    assert output.getvalue() == "An organisation already exists; leaving it as it is (--if-empty).\n"
+    assert output.getvalue() == (
+        "An organisation already exists; leaving it as it is (--if-empty).\n"
+        "No demo logins in this database (python manage.py seed_demo loads them).\n"
+    )
     assert org_counts() == before
 
 

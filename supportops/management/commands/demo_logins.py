@@ -11,6 +11,9 @@ class Command(BaseCommand):
 
     help = "Print the demo logins present in this database."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", default="", help="Where the server listens, printed as a hint.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         from supportops.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -21,7 +24,8 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("No demo logins in this database (python manage.py seed_demo loads them).")
             return
-        self.stdout.write(self.style.SUCCESS(f"SupportOps demo logins (password for all: {DEMO_PASSWORD})"))
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for username, role, sees in rows:
             self.stdout.write(f"  {username:<8} {role:<12} {sees}")
-        self.stdout.write("Open http://127.0.0.1:8000/ and sign in.")
+        if options["url"]:
+            self.stdout.write(f"Open {options['url']} and sign in.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         if demo.organisation_has_data():
             if options["if_empty"]:
                 self.stdout.write("An organisation already exists; leaving it as it is (--if-empty).")
+                call_command("demo_logins", stdout=self.stdout)
                 return
             if not options["force"]:
                 raise CommandError(
@@ -63,8 +65,5 @@ class Command(BaseCommand):
             f"  {summary.conversations} conversations from {summary.first_day} to {summary.last_day} "
             f"({summary.rated_conversations} with CSAT, {summary.messages} transcript messages)"
         )
-        self.stdout.write(f"\nDemo logins (password “{demo.DEMO_PASSWORD}”):")
-        width = max(len(username) for username, _, _ in demo.DEMO_LOGINS)
-        role_width = max(len(role) for _, role, _ in demo.DEMO_LOGINS)
-        for username, role, sees in demo.DEMO_LOGINS:
-            self.stdout.write(f"  {username:<{width}}  {role:<{role_width}}  {sees}")
+        self.stdout.write("")
+        call_command("demo_logins", stdout=self.stdout)
