@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck check pytest seed worker beat schema clean
+.PHONY: install run test lint typecheck check pytest seed worker beat schema bench clean
 
 install: $(VENV)/.installed ## Create .venv with the locked dependencies
 
@@ -54,6 +54,11 @@ beat: install ## Celery beat (needs CELERY_BROKER_URL)
 
 schema: install ## Write and validate the OpenAPI schema
 	$(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yml
+
+bench: install ## Benchmarks beside the tools a user would pick instead (installs them; see benchmarks/README.md)
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON) --quiet --group bench
+	rm -f $(VENV)/.installed  # the next install drops the bench-only packages again
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache staticfiles
