@@ -24,6 +24,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 run: install ## Migrate SQLite, load the demo organisation when empty, serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py build_volume_history --if-empty
 	@echo "Open http://$(HOST):$(PORT)/ and sign in."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

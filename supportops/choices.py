@@ -92,3 +92,7 @@ class AuthorRole(models.TextChoices):
     AGENT = "agent", "Agent"
     BOT = "bot", "Bot"
     SYSTEM = "system", "System"
+
+
+# Length of one planning interval (forecasts, requirements, schedules), in minutes.
+PLANNING_INTERVAL_CHOICES = [(15, "15 minutes"), (30, "30 minutes")]

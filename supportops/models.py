@@ -24,6 +24,7 @@ from . import access
 from .choices import (
     CONCURRENT_CHANNELS,
     LIVE_CHANNELS,
+    PLANNING_INTERVAL_CHOICES,
     AgentStatus,
     AuthorRole,
     Channel,
@@ -175,7 +176,7 @@ class Team(models.Model):
         help_text="QA reviewers assigned to score this team's conversations.",
     )
     planning_interval_minutes = models.PositiveSmallIntegerField(
-        choices=[(15, "15 minutes"), (30, "30 minutes")],
+        choices=PLANNING_INTERVAL_CHOICES,
         default=30,
         help_text="Length of one interval of the team's forecasts and schedules, in minutes.",
     )

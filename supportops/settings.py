@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supportops.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    "scheduling-rebuild-recent-volume-history": {
+        "task": "scheduling.tasks.rebuild_recent_volume_history",
+        "schedule": crontab(minute=20, hour="*/6"),
+    },
 }
 
 # --- REST framework and OpenAPI ------------------------------------------------------------------
@@ -170,6 +174,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "PlanningIntervalMinutesEnum": "supportops.choices.PLANNING_INTERVAL_CHOICES",
         "AgentStatusEnum": "supportops.choices.AgentStatus",
         "ChannelEnum": "supportops.choices.Channel",
         "ConversationSourceEnum": "supportops.choices.ConversationSource",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/scheduling/", include("scheduling.api.urls")),
     path("api/", include("supportops.api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("supportops.page_urls")),

@@ -7,7 +7,9 @@ Every API endpoint of SupportOps is covered by a test that calls ``assert_role_a
 - the detail endpoint answers 200 for every id in ``sees`` and 404 for every other id;
 - with ``change`` given, a PATCH of each id answers 200 when in ``may_change``, 403 when the user
   sees but may not change it, and 404 when they cannot see it. Each PATCH is rolled back so the
-  cases do not affect one another.
+  cases do not affect one another;
+- a case with ``denied=True`` (a role the endpoint is not for, such as agents on capacity data)
+  gets 403 on the list and on every object.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class RoleCase:
     user: User
     sees: set[int]
     may_change: set[int] = field(default_factory=set)
+    denied: bool = False
 
 
 def api_client_for(user: User | None) -> APIClient:
@@ -66,6 +69,13 @@ def assert_role_access(
     for role_name, case in cases.items():
         assert case.sees <= every_id, f"{role_name}: expected ids outside all_ids"
         client = api_client_for(case.user)
+        if case.denied:
+            assert not case.sees and not case.may_change, f"{role_name}: a denied role sees nothing"
+            assert client.get(list_url).status_code == 403, f"{role_name} GET {list_url} should be 403"
+            for object_id in sorted(every_id):
+                status = client.get(detail_url(object_id)).status_code
+                assert status == 403, f"{role_name} GET {detail_url(object_id)}: {status}, expected 403"
+            continue
         seen = listed_ids(client, list_url)
         assert len(seen) == len(set(seen)), f"{role_name}: {list_url} lists duplicates: {seen}"
         assert set(seen) == case.sees, f"{role_name} on {list_url}: saw {sorted(seen)}, expected {sorted(case.sees)}"

@@ -1,0 +1,117 @@
+"""Capacity API views: volume history (list, build from conversations, import CSV)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FileUploadParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scheduling import selectors, services
+from scheduling.filtersets import IntervalVolumeFilterSet
+from scheduling.models import IntervalVolume
+from supportops import access
+from supportops.models import Queue
+
+from .serializers import (
+    IntervalVolumeSerializer,
+    VolumeBuildRequestSerializer,
+    VolumeBuildResultSerializer,
+    VolumeImportRequestSerializer,
+    VolumeImportResultSerializer,
+)
+
+
+class PlansCapacity(BasePermission):
+    """Capacity data is for admins and managers; agents and QA reviewers get a 403."""
+
+    message = "Capacity data is for admins and managers."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return access.is_admin(request.user) or access.is_manager(request.user)
+
+
+class CsvUploadParser(FileUploadParser):
+    """A raw ``text/csv`` request body, as ``curl --data-binary @file.csv`` sends it."""
+
+    media_type = "text/csv"
+
+
+_IMPORT_REFUSED = OpenApiResponse(
+    response=inline_serializer(
+        "VolumeImportRefused",
+        {
+            "detail": serializers.CharField(),
+            "lines": serializers.DictField(
+                child=serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+            ),
+        },
+    ),
+    description="Nothing was stored; ``lines`` maps a 1-based file line (the header is line 1) to its errors.",
+)
+
+
+class IntervalVolumeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Volume history per queue and interval, for the queues the user plans."""
+
+    serializer_class = IntervalVolumeSerializer
+    permission_classes = [IsAuthenticated, PlansCapacity]
+    filterset_class = IntervalVolumeFilterSet
+    ordering_fields = ["interval_start", "volume"]
+
+    def get_queryset(self) -> QuerySet[IntervalVolume]:
+        return selectors.volume_list(user=self.request.user)
+
+    @extend_schema(
+        summary="Import volume history from CSV",
+        description=(
+            "Columns interval_start,queue,volume,aht_seconds (UTF-8). queue is a queue's name or id; "
+            "interval_start is ISO 8601, with an offset or naive in the queue's planning zone, on the queue's "
+            "15/30-minute grid. All-or-nothing: one bad line refuses the file and every bad line is named. "
+            "Send the file as multipart field `file`, or the raw body with Content-Type text/csv."
+        ),
+        request={"multipart/form-data": VolumeImportRequestSerializer, "text/csv": bytes},
+        responses={201: VolumeImportResultSerializer, 400: _IMPORT_REFUSED},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, CsvUploadParser])
+    def import_csv(self, request: Request) -> Response:
+        upload = request.data.get("file")
+        if upload is None:
+            raise services.VolumeImportError({1: {"file": ["Send a CSV file (multipart field “file”)."]}})
+        result = services.volume_history_import_csv(content=upload.read(), user=request.user)
+        return Response(VolumeImportResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Build volume history from conversations",
+        description="Counts each interval's conversations and AHT for the queue's local days first..last "
+        "(at most 400); idempotent. Intervals imported from CSV are kept.",
+        request=VolumeBuildRequestSerializer,
+        responses={200: VolumeBuildResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="build", parser_classes=[JSONParser])
+    def build(self, request: Request) -> Response:
+        body = VolumeBuildRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        queue = _planned_queue(request.user, body.validated_data["queue_id"])
+        result = services.volume_history_build(
+            queue=queue, first_day=body.validated_data["first_day"], last_day=body.validated_data["last_day"]
+        )
+        return Response(VolumeBuildResultSerializer(result).data)
+
+
+def _planned_queue(user: Any, queue_id: int) -> Queue:
+    """The queue if the user plans it: 404 when no such queue, 403 when it is not theirs."""
+    queue = Queue.objects.filter(pk=queue_id).first()
+    if queue is None:
+        raise NotFound({"queue_id": f"No queue has id {queue_id}."})
+    if not selectors.planned_queues(user=user).filter(pk=queue_id).exists():
+        raise PermissionDenied({"queue_id": "You do not plan this queue (it is not staffed by a team you manage)."})
+    return queue

@@ -1,0 +1,22 @@
+"""django-filter FilterSets of scheduling."""
+
+from __future__ import annotations
+
+import django_filters
+
+from supportops.filtersets import AwareIsoDateTimeFilter, IntegerFilter
+
+from .models import IntervalVolume, VolumeSource
+
+
+class IntervalVolumeFilterSet(django_filters.FilterSet):
+    """Volume history by queue and time range: ``start`` inclusive, ``end`` exclusive (ISO 8601 with offset)."""
+
+    queue_id = IntegerFilter(field_name="queue_id", label="Queue id")
+    start = AwareIsoDateTimeFilter(field_name="interval_start", lookup_expr="gte", label="From (inclusive)")
+    end = AwareIsoDateTimeFilter(field_name="interval_start", lookup_expr="lt", label="Until (exclusive)")
+    source = django_filters.ChoiceFilter(choices=VolumeSource.choices)
+
+    class Meta:
+        model = IntervalVolume
+        fields = ["queue_id", "start", "end", "source"]

@@ -1,0 +1,315 @@
+"""Writes of capacity data: volume history built from conversations or imported from CSV, all-or-nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from supportops.models import Conversation, Queue
+
+from .grid import AmbiguousLocalTime, NonexistentLocalTime, PlanningGrid, local_to_utc
+from .models import IntervalVolume, VolumeSource, queues_planned_by
+from .selectors import queue_planning_grid
+
+MAX_BUILD_DAYS = 400
+MAX_IMPORT_ROWS = 200_000
+CSV_COLUMNS = ("interval_start", "queue", "volume", "aht_seconds")
+
+
+# --- Built from conversations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolumeBuildResult:
+    """What a build wrote: intervals stored, contacts counted, and intervals left to an import."""
+
+    queue_id: int
+    first_day: date
+    last_day: date
+    intervals: int
+    contacts: int
+    kept_imported: int
+
+
+@transaction.atomic
+def volume_history_build(*, queue: Queue, first_day: date, last_day: date) -> VolumeBuildResult:
+    """Count each interval's offered conversations and average handle time for local days first..last.
+
+    Idempotent: a rebuild replaces what an earlier build wrote for those days, and every interval of
+    the grid gets a row (a quiet interval is a real zero). Intervals that came from a CSV import are
+    left as they are: an explicit upload wins over what the conversations say.
+    """
+    if last_day < first_day:
+        raise ValidationError({"last_day": "The last day is before the first day."})
+    if (last_day - first_day).days + 1 > MAX_BUILD_DAYS:
+        raise ValidationError({"last_day": f"Build at most {MAX_BUILD_DAYS} days at once."})
+    grid = queue_planning_grid(queue)
+    starts = grid.interval_starts(first_day, last_day)
+    window_start, _ = grid.day_bounds(first_day)
+    _, window_end = grid.day_bounds(last_day)
+
+    counts: dict[datetime, int] = defaultdict(int)
+    handle_totals: dict[datetime, float] = defaultdict(float)
+    handled: dict[datetime, int] = defaultdict(int)
+    conversations = Conversation.objects.filter(
+        queue=queue, created_at__gte=window_start, created_at__lt=window_end
+    ).values_list("created_at", "handle_time_seconds")
+    for created_at, handle_time in conversations.iterator(chunk_size=5000):
+        start = grid.floor(created_at)
+        counts[start] += 1
+        if handle_time is not None:
+            handle_totals[start] += handle_time
+            handled[start] += 1
+
+    in_window = IntervalVolume.objects.filter(
+        queue=queue, interval_start__gte=window_start, interval_start__lt=window_end
+    )
+    imported = set(in_window.filter(source=VolumeSource.CSV).values_list("interval_start", flat=True))
+    in_window.filter(source=VolumeSource.CONVERSATIONS).delete()
+    rows = [
+        IntervalVolume(
+            queue=queue,
+            interval_start=start,
+            interval_minutes=grid.interval_minutes,
+            volume=counts.get(start, 0),
+            aht_seconds=handle_totals[start] / handled[start] if handled.get(start) else None,
+            source=VolumeSource.CONVERSATIONS,
+        )
+        for start in starts
+        if start not in imported
+    ]
+    IntervalVolume.objects.bulk_create(rows, batch_size=2000)
+    return VolumeBuildResult(
+        queue_id=queue.pk,
+        first_day=first_day,
+        last_day=last_day,
+        intervals=len(rows),
+        contacts=sum(counts[start] for start in starts if start not in imported),
+        kept_imported=len(imported),
+    )
+
+
+# --- Imported from CSV ---------------------------------------------------------------------------
+
+
+class VolumeImportError(ValidationError):
+    """A CSV import refused as a whole; ``line_errors`` maps a 1-based file line to field → messages."""
+
+    def __init__(self, line_errors: dict[int, dict[str, list[str]]]):
+        self.line_errors = line_errors
+        first_line = min(line_errors)
+        first_field, first_messages = next(iter(line_errors[first_line].items()))
+        super().__init__(f"Line {first_line}: {first_field}: {first_messages[0]}")
+
+    def api_detail(self) -> dict[str, Any]:
+        """The API's 400 body: the first problem in words, and every line's errors."""
+        return {
+            "detail": self.message,
+            "lines": {str(line): fields for line, fields in sorted(self.line_errors.items())},
+        }
+
+
+@dataclass(frozen=True)
+class VolumeImportResult:
+    """What an import stored."""
+
+    rows: int
+    queues: int
+    first_interval: datetime
+    last_interval: datetime
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise VolumeImportError(
+            {1: {"file": [f"The file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8 CSV."]}}
+        ) from error
+
+
+def _number(raw: str, *, field: str, allow_empty: bool) -> tuple[float | None, str | None]:
+    text = raw.strip()
+    if not text:
+        return (None, None) if allow_empty else (None, f"Give a {field.replace('_', ' ')}.")
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"“{text}” is not a number."
+    if not math.isfinite(value):
+        return None, f"“{text}” is not a finite number."
+    if value < 0:
+        return None, "Cannot be negative."
+    return value, None
+
+
+class _CsvRowReader:
+    """Parses the rows of one file, remembering what the file's timestamps look like so far."""
+
+    def __init__(self, queues_by_key: dict[str, Queue], planned_ids: set[int]):
+        self.queues_by_key = queues_by_key
+        self.planned_ids = planned_ids
+        self.grids: dict[int, PlanningGrid] = {}
+        self.first_kind: tuple[int, str] | None = None  # (line, "naive" | "aware")
+        self.first_offset: tuple[int, timedelta] | None = None
+
+    def grid_of(self, queue: Queue) -> PlanningGrid:
+        if queue.pk not in self.grids:
+            self.grids[queue.pk] = queue_planning_grid(queue)
+        return self.grids[queue.pk]
+
+    def queue(self, raw: str) -> tuple[Queue | None, str | None]:
+        key = raw.strip()
+        if not key:
+            return None, "Name the queue."
+        queue = self.queues_by_key.get(key)
+        if queue is None:
+            return None, f"No queue is named “{key}”."
+        if queue.pk not in self.planned_ids:
+            return None, f"You do not plan queue “{key}” (it is not staffed by a team you manage)."
+        return queue, None
+
+    def instant(self, line: int, raw: str, grid: PlanningGrid | None) -> tuple[datetime | None, str | None]:
+        text = raw.strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None, f"“{text}” is not an ISO 8601 date-time (e.g. 2026-03-02T09:30:00+08:00)."
+        kind = "naive" if parsed.tzinfo is None else "aware"
+        if self.first_kind is None:
+            self.first_kind = (line, kind)
+        elif self.first_kind[1] != kind:
+            return None, (
+                f"Mixes times with and without a UTC offset (line {self.first_kind[0]} is {self.first_kind[1]}); "
+                "use one style for the whole file."
+            )
+        if grid is None:
+            return None, None
+        if parsed.tzinfo is None:
+            try:
+                return local_to_utc(parsed, grid.zone), None
+            except (NonexistentLocalTime, AmbiguousLocalTime) as error:
+                return None, str(error)
+        offset = parsed.utcoffset()
+        assert offset is not None
+        instant = parsed.astimezone(UTC)
+        if self.first_offset is None:
+            self.first_offset = (line, offset)
+        elif offset != self.first_offset[1] and offset != instant.astimezone(grid.zone).utcoffset():
+            return None, (
+                f"Mixes UTC offsets ({_format_offset(self.first_offset[1])} on line {self.first_offset[0]}, "
+                f"{_format_offset(offset)} here) that are not the queue's zone ({grid.zone_name}) changing with DST."
+            )
+        return instant, None
+
+
+def _format_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@transaction.atomic
+def volume_history_import_csv(*, content: bytes, user: Any) -> VolumeImportResult:
+    """Store interval volumes from a CSV file (``interval_start,queue,volume,aht_seconds``), all-or-nothing.
+
+    ``queue`` is a queue's name (or id); ``interval_start`` is ISO 8601 — with an offset, or naive and
+    then read in the queue's planning zone (a time skipped or repeated by DST is refused) — and must
+    start an interval of the queue's grid. ``aht_seconds`` may be empty. Every line is checked before
+    anything is stored; rows replace what was stored for the same queue and interval.
+    """
+    text = _decode(content)
+    if not text.strip():
+        raise VolumeImportError({1: {"file": ["The file is empty."]}})
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    missing = [column for column in CSV_COLUMNS if column not in header]
+    if missing:
+        raise VolumeImportError(
+            {1: {"header": [f"Missing column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}."]}}
+        )
+    reader.fieldnames = header
+
+    queues = list(Queue.objects.select_related("market").prefetch_related("teams__market"))
+    queues_by_key = {queue.name: queue for queue in queues} | {str(queue.pk): queue for queue in queues}
+    rows_reader = _CsvRowReader(queues_by_key, set(queues_planned_by(user).values_list("pk", flat=True)))
+
+    errors: dict[int, dict[str, list[str]]] = {}
+    parsed: dict[tuple[int, datetime], tuple[int, IntervalVolume]] = {}
+    for index, row in enumerate(reader):
+        line = index + 2
+        if index >= MAX_IMPORT_ROWS:
+            raise VolumeImportError({line: {"file": [f"Send at most {MAX_IMPORT_ROWS} rows at once."]}})
+        if None in row:
+            errors[line] = {"file": [f"Has more values than the {len(header)} columns of the header."]}
+            continue
+        line_errors: dict[str, list[str]] = {}
+        queue, problem = rows_reader.queue(row.get("queue") or "")
+        if problem:
+            line_errors["queue"] = [problem]
+        grid = rows_reader.grid_of(queue) if queue is not None else None
+        instant, problem = rows_reader.instant(line, row.get("interval_start") or "", grid)
+        if problem:
+            line_errors["interval_start"] = [problem]
+        elif instant is not None and grid is not None and not grid.is_on_grid(instant):
+            local = instant.astimezone(grid.zone)
+            line_errors["interval_start"] = [
+                f"{local:%Y-%m-%d %H:%M} ({grid.zone_name}) does not start a {grid.interval_minutes}-minute "
+                "interval of the queue's planning grid."
+            ]
+        volume, problem = _number(row.get("volume") or "", field="volume", allow_empty=False)
+        if problem:
+            line_errors["volume"] = [problem]
+        aht, problem = _number(row.get("aht_seconds") or "", field="aht_seconds", allow_empty=True)
+        if problem:
+            line_errors["aht_seconds"] = [problem]
+        if line_errors:
+            errors[line] = line_errors
+            continue
+        assert queue is not None
+        assert instant is not None
+        assert grid is not None
+        assert volume is not None
+        key = (queue.pk, instant)
+        if key in parsed:
+            errors[line] = {"interval_start": [f"Repeats line {parsed[key][0]} (same queue and interval)."]}
+            continue
+        parsed[key] = (
+            line,
+            IntervalVolume(
+                queue=queue,
+                interval_start=instant,
+                interval_minutes=grid.interval_minutes,
+                volume=volume,
+                aht_seconds=aht,
+                source=VolumeSource.CSV,
+            ),
+        )
+    if errors:
+        raise VolumeImportError(errors)
+    if not parsed:
+        raise VolumeImportError({2: {"file": ["The file has a header but no rows."]}})
+
+    rows = [volume for _, volume in parsed.values()]
+    IntervalVolume.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["queue", "interval_start"],
+        update_fields=["interval_minutes", "volume", "aht_seconds", "source", "updated_at"],
+    )
+    instants = [instant for _, instant in parsed]
+    return VolumeImportResult(
+        rows=len(rows),
+        queues=len({queue_id for queue_id, _ in parsed}),
+        first_interval=min(instants),
+        last_interval=max(instants),
+    )

@@ -1,0 +1,32 @@
+"""Celery tasks of scheduling: thin wrappers that re-fetch by id and call a service."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from supportops.models import Queue
+
+from . import services
+
+
+@shared_task(name="scheduling.tasks.build_volume_history")
+def build_volume_history(queue_id: int, first_day: str, last_day: str) -> dict[str, int]:
+    """Build one queue's volume history for local days first..last (ISO dates); safe to repeat."""
+    queue = Queue.objects.get(pk=queue_id)
+    result = services.volume_history_build(
+        queue=queue, first_day=date.fromisoformat(first_day), last_day=date.fromisoformat(last_day)
+    )
+    return {"intervals": result.intervals, "contacts": result.contacts, "kept_imported": result.kept_imported}
+
+
+@shared_task(name="scheduling.tasks.rebuild_recent_volume_history")
+def rebuild_recent_volume_history(days: int = 2) -> int:
+    """Nightly: rebuild the last ``days`` days (and today) of every active queue; returns queues done."""
+    today = timezone.now().date()
+    queue_ids = list(Queue.objects.filter(is_active=True).values_list("pk", flat=True))
+    for queue_id in queue_ids:
+        build_volume_history.delay(queue_id, (today - timedelta(days=days)).isoformat(), today.isoformat())
+    return len(queue_ids)

@@ -1,0 +1,69 @@
+"""Volume history as background work (tasks, the nightly beat, the command) and in the Django admin."""
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from scheduling import tasks
+from scheduling.models import IntervalVolume
+from tests.factories import PASSWORD, ConversationFactory
+
+
+def test_the_build_task_rebuilds_a_queue_and_is_safe_to_repeat(org, queues):
+    ConversationFactory(queue=queues.alpha, agent=org.agent_a1, created_at=datetime(2026, 3, 2, 1, 5, tzinfo=UTC))
+
+    first = tasks.build_volume_history.delay(queues.alpha.pk, "2026-03-02", "2026-03-03").get()
+    again = tasks.build_volume_history.delay(queues.alpha.pk, "2026-03-02", "2026-03-03").get()
+
+    assert first == again == {"intervals": 96, "contacts": 1, "kept_imported": 0}
+    assert IntervalVolume.objects.filter(queue=queues.alpha).count() == 96
+
+
+def test_the_nightly_task_rebuilds_the_recent_days_of_every_active_queue(org, queues):
+    queues.bravo.is_active = False
+    queues.bravo.save()
+    ConversationFactory(queue=queues.alpha, agent=org.agent_a1, created_at=timezone.now() - timedelta(hours=30))
+
+    done = tasks.rebuild_recent_volume_history.delay().get()
+
+    assert done == 6  # alpha, london and the org's four conversation queues; bravo is inactive
+    assert not IntervalVolume.objects.filter(queue=queues.bravo).exists()
+    assert IntervalVolume.objects.filter(queue=queues.alpha).count() == 3 * 48
+    assert sum(IntervalVolume.objects.filter(queue=queues.alpha).values_list("volume", flat=True)) == 1
+    assert "scheduling-rebuild-recent-volume-history" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_the_command_builds_every_active_queue_once_with_if_empty(org, queues):
+    output = StringIO()
+    call_command("build_volume_history", "--days", "1", stdout=output)
+    second = StringIO()
+    call_command("build_volume_history", "--days", "1", "--if-empty", stdout=second)
+
+    # alpha, bravo, london and the four queues of the org's conversations
+    assert output.getvalue().endswith("Volume history built for 7 queue(s), 1 day(s).\n")
+    assert "  Alpha chat                       96 intervals,      0 contacts\n" in output.getvalue()
+    assert second.getvalue() == "Volume history already exists; leaving it as it is (--if-empty).\n"
+    with pytest.raises(CommandError, match="No active queue is named “Nowhere”"):
+        call_command("build_volume_history", "--queue", "Nowhere")
+    with pytest.raises(CommandError, match="--days must be between 1 and 399, not 0"):
+        call_command("build_volume_history", "--days", "0")
+
+
+def test_admins_browse_volume_history_in_the_admin_and_managers_cannot(org, queues):
+    tasks.build_volume_history.delay(queues.alpha.pk, "2026-03-02", "2026-03-02").get()
+    admin_client, manager_client = Client(), Client()
+    admin_client.login(username=org.admin.username, password=PASSWORD)
+    manager_client.login(username=org.manager_a.username, password=PASSWORD)
+
+    page = admin_client.get("/admin/scheduling/intervalvolume/?source__exact=conversations")
+    refused = manager_client.get("/admin/scheduling/intervalvolume/")
+
+    assert page.status_code == 200
+    assert "48 interval volumes" in page.content.decode()
+    assert refused.status_code == 302
+    assert refused["Location"].startswith("/admin/login/")
