@@ -19,7 +19,7 @@ def queue_planning_grid(queue: Queue) -> PlanningGrid:
     """The grid a queue is planned on: its market's zone (else its first team's, else UTC) and the
     finest planning interval of the teams that staff it (30 minutes when no team does)."""
     teams = sorted(queue.teams.all(), key=lambda team: team.pk)
-    if queue.market_id is not None:
+    if queue.market is not None:
         zone = queue.market.timezone
     elif teams:
         zone = teams[0].timezone or teams[0].market.timezone

@@ -70,7 +70,8 @@ def assert_role_access(
         assert case.sees <= every_id, f"{role_name}: expected ids outside all_ids"
         client = api_client_for(case.user)
         if case.denied:
-            assert not case.sees and not case.may_change, f"{role_name}: a denied role sees nothing"
+            assert not case.sees, f"{role_name}: a denied role sees nothing"
+            assert not case.may_change, f"{role_name}: a denied role changes nothing"
             assert client.get(list_url).status_code == 403, f"{role_name} GET {list_url} should be 403"
             for object_id in sorted(every_id):
                 status = client.get(detail_url(object_id)).status_code

@@ -47,9 +47,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, extended to turn model validation and integrity errors into a 400."""
     if isinstance(exc, ConversationImportError):
         exc = rows_refused(exc.row_errors)
-    elif isinstance(exc, DjangoValidationError) and callable(getattr(exc, "api_detail", None)):
+    elif isinstance(exc, DjangoValidationError) and callable(api_detail := getattr(exc, "api_detail", None)):
         # Errors that locate themselves (a file's lines, say) give their own body; apps above use this.
-        return Response(exc.api_detail(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(api_detail(), status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=django_error_detail(exc))
     elif isinstance(exc, ProtectedError):
