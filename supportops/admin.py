@@ -25,6 +25,7 @@ from .models import (
     AgentStatusChange,
     Conversation,
     ConversationMessage,
+    Job,
     Market,
     Queue,
     Skill,
@@ -271,3 +272,14 @@ class SupportOpsUserAdmin(AdminRoleAccessMixin, UserAdmin):
         user = form.instance
         roles = [name for name in user.groups.values_list("name", flat=True) if name in Role.values]
         services.user_set_roles(user=user, roles=roles)
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Background jobs with their progress and outcome; written only by the work itself."""
+
+    list_display = ["id", "kind", "status", "progress", "message", "created_by", "created_at", "finished_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["created_by"]
+    search_fields = ["kind", "message", "error", "created_by__username"]
+    date_hierarchy = "created_at"

@@ -96,3 +96,12 @@ class AuthorRole(models.TextChoices):
 
 # Length of one planning interval (forecasts, requirements, schedules), in minutes.
 PLANNING_INTERVAL_CHOICES = [(15, "15 minutes"), (30, "30 minutes")]
+
+
+class JobStatus(models.TextChoices):
+    """Where a piece of background work is."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

@@ -30,6 +30,7 @@ from .choices import (
     Channel,
     ConversationSource,
     EmploymentType,
+    JobStatus,
     SkillKind,
     Tier,
 )
@@ -615,3 +616,56 @@ class ConversationMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_author_role_display()} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    """Background jobs scoped by role."""
+
+    def visible_to(self, user: Any) -> JobQuerySet:
+        """Admins see every job; anyone else the jobs they started."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if access.is_admin(user):
+            return self.all()
+        return self.filter(created_by=user)
+
+
+class Job(models.Model):
+    """Long work run in the background (a forecast, a schedule, an import), with progress people can watch.
+
+    ``progress`` runs from 0 to 1; ``result`` holds what the work produced (ids, counts) once it
+    succeeded, ``error`` what went wrong when it failed.
+    """
+
+    kind = models.CharField(max_length=64, help_text="What the job does, e.g. forecast.")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(1)], help_text="Fraction done, 0 to 1."
+    )
+    message = models.CharField(max_length=255, blank=True, help_text="What the job is doing now.")
+    parameters = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="job_progress_0_to_1"),
+        ]
+        indexes = [models.Index(fields=["created_by", "created_at"], name="job_creator_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the job succeeded or failed."""
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -13,8 +13,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import access
-from .choices import AGENT_STATUS_TRANSITIONS, AgentStatus, AuthorRole, Role
-from .models import Agent, AgentSkill, AgentStatusChange, Conversation, ConversationMessage, Queue, Skill, Team
+from .choices import AGENT_STATUS_TRANSITIONS, AgentStatus, AuthorRole, JobStatus, Role
+from .models import (
+    Agent,
+    AgentSkill,
+    AgentStatusChange,
+    Conversation,
+    ConversationMessage,
+    Job,
+    Queue,
+    Skill,
+    Team,
+)
 
 MAX_CONVERSATIONS_PER_IMPORT = 1000
 
@@ -409,3 +419,64 @@ def agent_record_start(*, agent: Agent, changed_by: User | None = None) -> Agent
         agent.user.groups.add(Group.objects.get(name=Role.AGENT.value))
         access.forget_roles(agent.user)
     return change
+
+
+# --- Background jobs -----------------------------------------------------------------------------
+
+
+ProgressCallback = Callable[[float, str], None]
+
+
+def job_create(*, kind: str, created_by: User | None, parameters: dict[str, Any] | None = None) -> Job:
+    """Record a piece of background work before its task is enqueued (queued, 0 % done)."""
+    return Job.objects.create(kind=kind, created_by=created_by, parameters=parameters or {})
+
+
+def job_report_progress(*, job_id: int, fraction: float, message: str = "") -> None:
+    """Store how far a running job is (0 to 1). Written outside any surrounding transaction's result,
+    as a single UPDATE, so a watcher sees it while the work goes on."""
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        progress=min(1.0, max(0.0, float(fraction))), message=message[:255]
+    )
+
+
+def job_run(*, job_id: int, work: Callable[[ProgressCallback], dict[str, Any]]) -> Job:
+    """Run ``work`` for a queued job: running → succeeded with its result, or failed with the reason.
+
+    Idempotent: a job that is not queued (already running elsewhere, or finished) is left alone, so a
+    redelivered task does nothing. ``work`` receives a progress callback. A ``ValidationError`` fails
+    the job with its message; any other exception fails it and is raised again for the worker's log.
+    """
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), message="Started"
+    )
+    job = Job.objects.get(pk=job_id)
+    if not claimed:
+        return job
+
+    def progress(fraction: float, message: str = "") -> None:
+        job_report_progress(job_id=job_id, fraction=fraction, message=message)
+
+    try:
+        result = work(progress)
+    except ValidationError as error:
+        _job_finish(job, status=JobStatus.FAILED, error="; ".join(error.messages))
+        return job
+    except Exception as error:
+        _job_finish(job, status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    _job_finish(job, status=JobStatus.SUCCEEDED, result=result)
+    return job
+
+
+def _job_finish(job: Job, *, status: str, result: dict[str, Any] | None = None, error: str = "") -> None:
+    job.status = status
+    job.result = result
+    job.error = error
+    job.finished_at = timezone.now()
+    job.message = "Done" if status == JobStatus.SUCCEEDED else "Failed"
+    if status == JobStatus.SUCCEEDED:
+        job.progress = 1.0
+    else:
+        job.progress = Job.objects.values_list("progress", flat=True).get(pk=job.pk)
+    job.save(update_fields=["status", "result", "error", "finished_at", "message", "progress"])

@@ -26,6 +26,7 @@ from supportops.models import (
     AgentStatusChange,
     Conversation,
     ConversationMessage,
+    Job,
     Market,
     Queue,
     Skill,
@@ -480,3 +481,30 @@ class TokenSerializer(serializers.Serializer):
     """The API token of the signed-in user; send it as ``Authorization: Token <key>``."""
 
     token = serializers.CharField(read_only=True)
+
+
+# --- Background jobs -----------------------------------------------------------------------------
+
+
+class JobSerializer(serializers.ModelSerializer):
+    """A piece of background work and how far it is (``progress`` from 0 to 1)."""
+
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "parameters",
+            "result",
+            "error",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

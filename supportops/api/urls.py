@@ -14,6 +14,7 @@ router.register("agents", views.AgentViewSet, basename="agent")
 router.register("skills", views.SkillViewSet, basename="skill")
 router.register("queues", views.QueueViewSet, basename="queue")
 router.register("conversations", views.ConversationViewSet, basename="conversation")
+router.register("jobs", views.JobViewSet, basename="job")
 
 urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),

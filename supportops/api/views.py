@@ -25,7 +25,7 @@ from supportops.filtersets import (
     SkillFilterSet,
     TeamFilterSet,
 )
-from supportops.models import Agent, Conversation, Market, Queue, Skill, Team
+from supportops.models import Agent, Conversation, Job, Market, Queue, Skill, Team
 
 from .permissions import AgentAccess, ConversationAccess, ReferenceDataAccess, TeamAccess
 from .serializers import (
@@ -37,6 +37,7 @@ from .serializers import (
     ConversationImportResultSerializer,
     ConversationInputSerializer,
     ConversationSerializer,
+    JobSerializer,
     MarketSerializer,
     QueueSerializer,
     SkillSerializer,
@@ -200,3 +201,13 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         result = services.conversations_import(rows=conversation_inputs(request.data))
         answer = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(ConversationImportResultSerializer(result).data, status=answer)
+
+
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Background jobs and their progress: each person sees the jobs they started; admins see all."""
+
+    serializer_class = JobSerializer
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet[Job]:
+        return Job.objects.visible_to(self.request.user).select_related("created_by")
