@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from supportops.models import Conversation, Queue
+from supportops.choices import CONCURRENT_CHANNELS
+from supportops.models import Conversation, Market, Queue
+from supportops.services import ProgressCallback, job_create
 
+from . import erlang, forecasting
 from .grid import AmbiguousLocalTime, NonexistentLocalTime, PlanningGrid, local_to_utc
-from .models import IntervalVolume, VolumeSource, queues_planned_by
+from .models import Forecast, ForecastInterval, IntervalVolume, StaffingSettings, VolumeSource, queues_planned_by
 from .selectors import queue_planning_grid
 
 MAX_BUILD_DAYS = 400
@@ -313,3 +317,224 @@ def volume_history_import_csv(*, content: bytes, user: Any) -> VolumeImportResul
         first_interval=min(instants),
         last_interval=max(instants),
     )
+
+
+# --- Forecasts and staffing requirements ---------------------------------------------------------
+
+HISTORY_WEEKS = 12
+# AHT used where a queue has no handle-time history yet, by channel, in seconds.
+DEFAULT_AHT_SECONDS = {"voice": 360.0, "chat": 540.0, "messaging": 600.0, "email": 300.0, "social": 240.0}
+
+
+def staffing_settings_for(queue: Queue) -> StaffingSettings:
+    """The staffing settings of the queue's first staffing team, or the defaults when it has none."""
+    team = queue.teams.order_by("pk").first()
+    if team is None:
+        return StaffingSettings()
+    found = StaffingSettings.objects.filter(team=team).first()
+    return found if found is not None else StaffingSettings(team=team)
+
+
+def _holiday_market(queue: Queue) -> Market | None:
+    if queue.market is not None:
+        return queue.market
+    team = queue.teams.select_related("market").order_by("pk").first()
+    return team.market if team is not None else None
+
+
+@transaction.atomic
+def forecast_request(
+    *, queue: Queue, horizon_days: int, method: str = "auto", name: str = "", created_by: Any = None
+) -> Forecast:
+    """Record a forecast of the queue and compute it in the background (a ``Job`` shows its progress)."""
+    errors: dict[str, str] = {}
+    if not 1 <= horizon_days <= forecasting.MAX_HORIZON_DAYS:
+        errors["horizon_days"] = f"Forecast between 1 and {forecasting.MAX_HORIZON_DAYS} days (8 weeks) ahead."
+    if method != "auto" and method not in forecasting.METHODS:
+        errors["method"] = f"Choose auto or one of: {', '.join(forecasting.METHODS)}."
+    if errors:
+        raise ValidationError(errors)
+    grid = queue_planning_grid(queue)
+    job = job_create(
+        kind="forecast",
+        created_by=created_by,
+        parameters={"queue_id": queue.pk, "horizon_days": horizon_days, "method": method},
+    )
+    forecast = Forecast.objects.create(
+        queue=queue,
+        name=name,
+        requested_method=method,
+        interval_minutes=grid.interval_minutes,
+        zone_name=grid.zone_name,
+        horizon_days=horizon_days,
+        job=job,
+        created_by=created_by,
+    )
+    from .tasks import compute_forecast  # tasks import this module
+
+    transaction.on_commit(lambda: compute_forecast.delay(forecast.pk))
+    return forecast
+
+
+def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[str, Any]:
+    """Fit the forecast on the queue's last 12 weeks of history and store intervals and requirements.
+
+    The fitting runs outside any transaction so that progress is visible while it works; the
+    intervals are written in one transaction at the end.
+    """
+    queue = forecast.queue
+    progress(0.02, "Reading volume history")
+    rows = list(
+        IntervalVolume.objects.filter(queue=queue, interval_minutes=forecast.interval_minutes)
+        .order_by("-interval_start")
+        .values_list("interval_start", "volume", "aht_seconds")[: HISTORY_WEEKS * 7 * 1440 // forecast.interval_minutes]
+    )
+    if not rows:
+        raise ValidationError(
+            {
+                "queue": f"{queue} has no volume history on its {forecast.interval_minutes}-minute grid; "
+                "build or import it first."
+            }
+        )
+    rows.reverse()
+    starts = [start for start, _, _ in rows]
+    market = _holiday_market(queue)
+    first_day = starts[0].date() - timedelta(days=1)
+    last_day = starts[-1].date() + timedelta(days=forecast.horizon_days + 1)
+    holidays = market.public_holidays(first_day, last_day) if market is not None else {}
+    try:
+        history = forecasting.volume_series(
+            starts,
+            [volume for _, volume, _ in rows],
+            interval_minutes=forecast.interval_minutes,
+            zone=forecast.zone_name,
+            holidays=holidays.keys(),
+        )
+        horizon = forecasting.horizon_grid(history, forecast.horizon_days)
+        result = forecasting.forecast(
+            history,
+            horizon,
+            method=forecast.requested_method,
+            progress=lambda fraction, message: progress(0.05 + 0.8 * fraction, message),
+        )
+        aht_by_start = {start: aht for start, _, aht in rows}
+        history_aht = np.array(
+            [aht_by_start.get(start, np.nan) for start in history.grid.datetimes()], dtype=np.float64
+        )
+        history_aht = np.where(np.isnan(history_aht.astype(float)), np.nan, history_aht)
+        aht = forecasting.forecast_aht(history, history_aht, horizon)
+    except ValueError as error:
+        raise ValidationError({"queue": f"Cannot forecast {queue}: {error}"}) from error
+
+    progress(0.88, "Computing staffing requirements")
+    volumes = np.clip(np.nan_to_num(result.values, nan=0.0), 0, None)
+    aht = np.where(np.isfinite(aht) & (aht > 0), aht, DEFAULT_AHT_SECONDS.get(queue.channel, 300.0))
+    required, fte = staffing_requirements(
+        queue=queue,
+        staffing=staffing_settings_for(queue),
+        volumes=volumes,
+        aht_seconds=aht,
+        interval_minutes=forecast.interval_minutes,
+        local_dates=horizon.local_date,
+    )
+    horizon_starts = horizon.datetimes()
+    with transaction.atomic():
+        forecast.intervals.all().delete()
+        ForecastInterval.objects.bulk_create(
+            [
+                ForecastInterval(
+                    forecast=forecast,
+                    interval_start=start.astimezone(UTC),
+                    volume=float(volumes[index]),
+                    aht_seconds=float(aht[index]),
+                    required_agents=int(required[index]),
+                    required_fte=float(fte[index]),
+                )
+                for index, start in enumerate(horizon_starts)
+            ],
+            batch_size=2000,
+        )
+        chosen = result.score_of(result.method)
+        forecast.method = result.method
+        forecast.horizon_start = horizon_starts[0].astimezone(UTC)
+        forecast.history_start = starts[0]
+        forecast.history_end = starts[-1]
+        forecast.mase = _finite(chosen.mase) if chosen else None
+        forecast.wape = _finite(chosen.wape) if chosen else None
+        forecast.baseline_mase = _finite(result.baseline.mase) if result.baseline else None
+        forecast.baseline_wape = _finite(result.baseline.wape) if result.baseline else None
+        forecast.scores = [
+            {"method": score.method, "mase": _finite(score.mase), "wape": _finite(score.wape)}
+            for score in result.scores
+        ]
+        forecast.notes = [*result.notes, *(f"{skip.method} skipped: {skip.reason}" for skip in result.skipped)]
+        forecast.save()
+        _apply_adjustments(forecast)
+    progress(1.0, "Done")
+    return {"forecast_id": forecast.pk, "method": result.method, "intervals": len(horizon_starts)}
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def staffing_requirements(
+    *,
+    queue: Queue,
+    staffing: StaffingSettings,
+    volumes: np.ndarray,
+    aht_seconds: np.ndarray,
+    interval_minutes: int,
+    local_dates: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Agents to schedule per interval (after shrinkage) and the workload in FTE, by the queue's channel.
+
+    Live queues: Erlang C (chat and messaging with the queue's concurrency) to the queue's service
+    level, capped at the team's maximum occupancy. Async queues (email, social): the flat level per
+    local day that answers every item within the response target. Then the team's shrinkage.
+    """
+    interval_seconds = interval_minutes * 60
+    target = min(max(float(queue.service_level_percent) / 100, 0.01), 0.999)
+    occupancy = staffing.max_occupancy
+    if queue.is_live:
+        threshold = float(queue.service_level_seconds or 0)
+        if queue.channel in CONCURRENT_CHANNELS:
+            staffed = erlang.required_agents_chat(
+                volumes, aht_seconds, interval_seconds, target, threshold, queue.chat_concurrency, occupancy
+            )
+        else:
+            staffed = erlang.required_agents(volumes, aht_seconds, interval_seconds, target, threshold, occupancy)
+        raw, fte = staffed.agents, staffed.fte
+    else:
+        response_seconds = float(queue.response_time_hours or 24) * 3600
+        raw = np.zeros(len(volumes), dtype=np.int64)
+        fte = np.zeros(len(volumes), dtype=np.float64)
+        for day in np.unique(local_dates):
+            on_day = local_dates == day
+            deferred = erlang.required_agents_deferred(
+                volumes[on_day], aht_seconds[on_day], interval_seconds, response_seconds
+            )
+            raw[on_day] = deferred.agents
+            fte[on_day] = deferred.fte
+    shrinkage = erlang.Shrinkage(
+        breaks=staffing.breaks,
+        meetings=staffing.meetings,
+        training=staffing.training,
+        time_off=staffing.time_off,
+        sickness=staffing.sickness,
+        other=staffing.other,
+    )
+    return erlang.apply_shrinkage(raw, shrinkage), fte
+
+
+def _apply_adjustments(forecast: Forecast) -> None:
+    """Set each interval's adjustment factor to the product of the adjustments covering it."""
+    intervals = list(forecast.intervals.all())
+    adjustments = list(forecast.adjustments.all())
+    for interval in intervals:
+        factor = 1.0
+        for adjustment in adjustments:
+            if adjustment.start <= interval.interval_start < adjustment.end:
+                factor *= adjustment.factor
+        interval.adjustment_factor = factor
+    ForecastInterval.objects.bulk_update(intervals, ["adjustment_factor"], batch_size=2000)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
 
 from supportops.models import Queue
+from supportops.services import job_run
 
 from . import services
+from .models import Forecast
 
 
 @shared_task(name="scheduling.tasks.build_volume_history")
@@ -30,3 +33,15 @@ def rebuild_recent_volume_history(days: int = 2) -> int:
     for queue_id in queue_ids:
         build_volume_history.delay(queue_id, (today - timedelta(days=days)).isoformat(), today.isoformat())
     return len(queue_ids)
+
+
+@shared_task(name="scheduling.tasks.compute_forecast")
+def compute_forecast(forecast_id: int) -> dict[str, Any] | None:
+    """Compute a requested forecast under its job (progress, result or failure); redelivery does nothing."""
+    forecast = Forecast.objects.select_related("queue__market").filter(pk=forecast_id).first()
+    if forecast is None or forecast.job_id is None:
+        return None
+    job = job_run(
+        job_id=forecast.job_id, work=lambda progress: services.forecast_compute(forecast=forecast, progress=progress)
+    )
+    return job.result

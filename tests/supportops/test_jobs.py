@@ -32,6 +32,7 @@ def test_a_job_runs_reports_progress_and_keeps_its_result(org):
         "",
     )
     assert job.started_at is not None
+    assert job.finished_at is not None
     assert job.finished_at >= job.started_at
 
 
