@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from supportops.admin import AdminRoleAccessMixin
 
-from .models import IntervalVolume
+from .models import Forecast, ForecastAdjustment, IntervalVolume, StaffingSettings
 
 
 @admin.register(IntervalVolume)
@@ -20,3 +24,72 @@ class IntervalVolumeAdmin(AdminRoleAccessMixin, admin.ModelAdmin):
     date_hierarchy = "interval_start"
     raw_id_fields = ["queue"]
     ordering = ["-interval_start", "queue"]
+
+
+@admin.register(StaffingSettings)
+class StaffingSettingsAdmin(AdminRoleAccessMixin, SimpleHistoryAdmin):
+    """Per-team shrinkage items and maximum occupancy used to turn workload into heads."""
+
+    list_display = ["team", "total", "breaks", "meetings", "training", "time_off", "sickness", "other", "max_occupancy"]
+    list_select_related = ["team"]
+    search_fields = ["team__name"]
+    autocomplete_fields = ["team"]
+
+    @admin.display(description="Total shrinkage")
+    def total(self, settings: StaffingSettings) -> str:
+        return f"{settings.total_shrinkage:.0%}"
+
+
+class ForecastAdjustmentInline(AdminRoleAccessMixin, admin.TabularInline):
+    """Manual multipliers kept apart from the statistical forecast."""
+
+    model = ForecastAdjustment
+    extra = 0
+    fields = ["start", "end", "factor", "reason", "created_by", "created_at"]
+    readonly_fields = ["start", "end", "factor", "reason", "created_by", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # added through the API or the capacity page, which recompute the requirements
+
+
+@admin.register(Forecast)
+class ForecastAdmin(AdminRoleAccessMixin, SimpleHistoryAdmin):
+    """Forecast versions with their accuracy; intervals are read through the API and the capacity page."""
+
+    list_display = [
+        "__str__",
+        "queue",
+        "method",
+        "horizon_start",
+        "horizon_days",
+        "wape",
+        "baseline_wape",
+        "created_at",
+    ]
+    list_filter = ["method", "queue"]
+    list_select_related = ["queue"]
+    search_fields = ["name", "queue__name"]
+    date_hierarchy = "created_at"
+    inlines = [ForecastAdjustmentInline]
+    readonly_fields = [
+        "queue",
+        "requested_method",
+        "method",
+        "interval_minutes",
+        "zone_name",
+        "horizon_start",
+        "horizon_days",
+        "history_start",
+        "history_end",
+        "mase",
+        "wape",
+        "baseline_mase",
+        "baseline_wape",
+        "scores",
+        "notes",
+        "job",
+        "created_by",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # forecasts are requested through the API or the capacity page

@@ -6,7 +6,7 @@ import django_filters
 
 from supportops.filtersets import AwareIsoDateTimeFilter, IntegerFilter
 
-from .models import IntervalVolume, VolumeSource
+from .models import Forecast, IntervalVolume, VolumeSource
 
 
 class IntervalVolumeFilterSet(django_filters.FilterSet):
@@ -20,3 +20,14 @@ class IntervalVolumeFilterSet(django_filters.FilterSet):
     class Meta:
         model = IntervalVolume
         fields = ["queue_id", "start", "end", "source"]
+
+
+class ForecastFilterSet(django_filters.FilterSet):
+    """Forecasts by queue and method."""
+
+    queue_id = IntegerFilter(field_name="queue_id", label="Queue id")
+    method = django_filters.CharFilter(field_name="method")
+
+    class Meta:
+        model = Forecast
+        fields = ["queue_id", "method"]

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from supportops.models import Queue
 
 from .grid import PlanningGrid
-from .models import IntervalVolume, queues_planned_by
+from .models import Forecast, IntervalVolume, queues_planned_by
 
 DEFAULT_INTERVAL_MINUTES = 30
 
@@ -42,3 +42,13 @@ def volume_list(*, user: Any, start: datetime | None = None, end: datetime | Non
     if end is not None:
         volumes = volumes.filter(interval_start__lt=end)
     return volumes.order_by("queue_id", "interval_start")
+
+
+def forecast_list(*, user: Any) -> QuerySet[Forecast]:
+    """Forecasts the user may see, newest first, with queue, job and adjustments."""
+    return (
+        Forecast.objects.visible_to(user)
+        .select_related("queue", "job")
+        .prefetch_related("adjustments__created_by")
+        .order_by("-created_at", "-pk")
+    )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -20,7 +23,15 @@ from supportops.services import ProgressCallback, job_create
 
 from . import erlang, forecasting
 from .grid import AmbiguousLocalTime, NonexistentLocalTime, PlanningGrid, local_to_utc
-from .models import Forecast, ForecastInterval, IntervalVolume, StaffingSettings, VolumeSource, queues_planned_by
+from .models import (
+    Forecast,
+    ForecastAdjustment,
+    ForecastInterval,
+    IntervalVolume,
+    StaffingSettings,
+    VolumeSource,
+    queues_planned_by,
+)
 from .selectors import queue_planning_grid
 
 MAX_BUILD_DAYS = 400
@@ -421,22 +432,12 @@ def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[
         history_aht = np.array(
             [aht_by_start.get(start, np.nan) for start in history.grid.datetimes()], dtype=np.float64
         )
-        history_aht = np.where(np.isnan(history_aht.astype(float)), np.nan, history_aht)
         aht = forecasting.forecast_aht(history, history_aht, horizon)
     except ValueError as error:
         raise ValidationError({"queue": f"Cannot forecast {queue}: {error}"}) from error
 
-    progress(0.88, "Computing staffing requirements")
     volumes = np.clip(np.nan_to_num(result.values, nan=0.0), 0, None)
     aht = np.where(np.isfinite(aht) & (aht > 0), aht, DEFAULT_AHT_SECONDS.get(queue.channel, 300.0))
-    required, fte = staffing_requirements(
-        queue=queue,
-        staffing=staffing_settings_for(queue),
-        volumes=volumes,
-        aht_seconds=aht,
-        interval_minutes=forecast.interval_minutes,
-        local_dates=horizon.local_date,
-    )
     horizon_starts = horizon.datetimes()
     with transaction.atomic():
         forecast.intervals.all().delete()
@@ -447,8 +448,6 @@ def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[
                     interval_start=start.astimezone(UTC),
                     volume=float(volumes[index]),
                     aht_seconds=float(aht[index]),
-                    required_agents=int(required[index]),
-                    required_fte=float(fte[index]),
                 )
                 for index, start in enumerate(horizon_starts)
             ],
@@ -469,7 +468,8 @@ def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[
         ]
         forecast.notes = [*result.notes, *(f"{skip.method} skipped: {skip.reason}" for skip in result.skipped)]
         forecast.save()
-        _apply_adjustments(forecast)
+        progress(0.9, "Computing staffing requirements")
+        forecast_update_requirements(forecast=forecast)
     progress(1.0, "Done")
     return {"forecast_id": forecast.pk, "method": result.method, "intervals": len(horizon_starts)}
 
@@ -527,14 +527,134 @@ def staffing_requirements(
     return erlang.apply_shrinkage(raw, shrinkage), fte
 
 
-def _apply_adjustments(forecast: Forecast) -> None:
-    """Set each interval's adjustment factor to the product of the adjustments covering it."""
-    intervals = list(forecast.intervals.all())
-    adjustments = list(forecast.adjustments.all())
+@transaction.atomic
+def forecast_update_requirements(*, forecast: Forecast) -> None:
+    """Apply the forecast's adjustments to its intervals and store the agents the adjusted volume requires."""
+    intervals = list(forecast.intervals.order_by("interval_start"))
+    if not intervals:
+        return
+    # Read afresh: the forecast may carry a prefetched list from before a change.
+    adjustments = list(ForecastAdjustment.objects.filter(forecast=forecast))
     for interval in intervals:
         factor = 1.0
         for adjustment in adjustments:
             if adjustment.start <= interval.interval_start < adjustment.end:
                 factor *= adjustment.factor
         interval.adjustment_factor = factor
-    ForecastInterval.objects.bulk_update(intervals, ["adjustment_factor"], batch_size=2000)
+    required, fte = _requirements_of(
+        forecast, intervals, queue=forecast.queue, staffing=staffing_settings_for(forecast.queue)
+    )
+    for index, interval in enumerate(intervals):
+        interval.required_agents = int(required[index])
+        interval.required_fte = float(fte[index])
+    ForecastInterval.objects.bulk_update(
+        intervals, ["adjustment_factor", "required_agents", "required_fte"], batch_size=2000
+    )
+
+
+def _requirements_of(
+    forecast: Forecast,
+    intervals: list[ForecastInterval],
+    *,
+    queue: Queue,
+    staffing: StaffingSettings,
+    volume_factor: float = 1.0,
+    aht_seconds: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    zone = ZoneInfo(forecast.zone_name)
+    volumes = np.array([interval.adjusted_volume for interval in intervals], dtype=np.float64) * volume_factor
+    if aht_seconds is not None:
+        aht = np.full(len(intervals), float(aht_seconds))
+    else:
+        aht = np.array(
+            [interval.aht_seconds or DEFAULT_AHT_SECONDS.get(queue.channel, 300.0) for interval in intervals]
+        )
+    local_dates = np.array([interval.interval_start.astimezone(zone).date() for interval in intervals])
+    return staffing_requirements(
+        queue=queue,
+        staffing=staffing,
+        volumes=volumes,
+        aht_seconds=aht,
+        interval_minutes=forecast.interval_minutes,
+        local_dates=local_dates,
+    )
+
+
+@transaction.atomic
+def forecast_add_adjustment(
+    *, forecast: Forecast, start: datetime, end: datetime, factor: float, reason: str, created_by: Any = None
+) -> ForecastAdjustment:
+    """Add a manual multiplier over [start, end) and update the intervals and requirements it covers."""
+    adjustment = ForecastAdjustment(
+        forecast=forecast, start=start, end=end, factor=factor, reason=reason, created_by=created_by
+    )
+    adjustment.full_clean()
+    if not forecast.intervals.filter(interval_start__gte=start, interval_start__lt=end).exists():
+        raise ValidationError({"start": "The range covers no interval of this forecast."})
+    adjustment.save()
+    forecast_update_requirements(forecast=forecast)
+    return adjustment
+
+
+@transaction.atomic
+def forecast_remove_adjustment(*, adjustment: ForecastAdjustment) -> None:
+    """Remove a manual adjustment and restore the intervals and requirements it covered."""
+    forecast = adjustment.forecast
+    adjustment.delete()
+    forecast_update_requirements(forecast=forecast)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Required agents per interval under tried changes, beside the forecast's own (nothing saved)."""
+
+    interval_start: list[datetime]
+    required_agents: list[int]
+    baseline_required_agents: list[int]
+    agent_hours: float
+    baseline_agent_hours: float
+
+
+def forecast_what_if(*, forecast: Forecast, changes: dict[str, Any]) -> WhatIf:
+    """Recompute the requirement with changed volume, AHT, target, shrinkage, occupancy or concurrency.
+
+    Works on copies in memory; nothing is stored. ``volume_percent`` 20 means +20 %; ``shrinkage`` is
+    the total fraction (replacing the itemised one).
+    """
+    intervals = list(forecast.intervals.order_by("interval_start"))
+    if not intervals:
+        raise ValidationError({"forecast": "This forecast has no intervals yet (is it still computing?)."})
+    queue = copy.copy(forecast.queue)
+    staffing = copy.copy(staffing_settings_for(forecast.queue))
+    if "service_level_percent" in changes:
+        queue.service_level_percent = Decimal(str(changes["service_level_percent"]))
+    if "answer_within_seconds" in changes:
+        if not queue.is_live:
+            raise ValidationError({"answer_within_seconds": "Only live queues answer within seconds."})
+        queue.service_level_seconds = changes["answer_within_seconds"]
+    if "concurrency" in changes:
+        if queue.channel not in CONCURRENT_CHANNELS:
+            raise ValidationError({"concurrency": "Only chat and messaging queues handle conversations at once."})
+        queue.chat_concurrency = changes["concurrency"]
+    if "shrinkage" in changes:
+        staffing.breaks, staffing.meetings, staffing.training = changes["shrinkage"], 0.0, 0.0
+        staffing.time_off = staffing.sickness = staffing.other = 0.0
+    if "max_occupancy" in changes:
+        staffing.max_occupancy = changes["max_occupancy"]
+    required, _ = _requirements_of(
+        forecast,
+        intervals,
+        queue=queue,
+        staffing=staffing,
+        volume_factor=1 + changes.get("volume_percent", 0.0) / 100,
+        aht_seconds=changes.get("aht_seconds"),
+    )
+    hours_per_interval = forecast.interval_minutes / 60
+    baseline = [interval.required_agents or 0 for interval in intervals]
+    return WhatIf(
+        interval_start=[interval.interval_start for interval in intervals],
+        required_agents=[int(value) for value in required],
+        baseline_required_agents=baseline,
+        agent_hours=float(np.sum(required)) * hours_per_interval,
+        baseline_agent_hours=sum(baseline) * hours_per_interval,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from scheduling.models import IntervalVolume
+from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume
 
 
 class IntervalVolumeSerializer(serializers.ModelSerializer):
@@ -61,3 +61,108 @@ class VolumeImportResultSerializer(serializers.Serializer):
     queues = serializers.IntegerField()
     first_interval = serializers.DateTimeField()
     last_interval = serializers.DateTimeField()
+
+
+class ForecastRequestSerializer(serializers.Serializer):
+    """Which queue to forecast, how far ahead (1-56 days) and with which method (``auto`` chooses by backtest)."""
+
+    queue_id = serializers.IntegerField()
+    horizon_days = serializers.IntegerField(min_value=1, max_value=56)
+    method = serializers.CharField(default="auto")
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class ForecastAdjustmentSerializer(serializers.ModelSerializer):
+    """A manual multiplier over a time range, kept apart from the statistical forecast."""
+
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ForecastAdjustment
+        fields = ["id", "start", "end", "factor", "reason", "created_by", "created_at"]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+
+class ForecastSerializer(serializers.ModelSerializer):
+    """A forecast version with its accuracy (MASE; WAPE as a fraction) and the baseline's, and its job."""
+
+    queue_id = serializers.IntegerField(read_only=True)
+    queue_name = serializers.CharField(source="queue.name", read_only=True)
+    job_id = serializers.IntegerField(read_only=True, allow_null=True)
+    status = serializers.CharField(source="job.status", read_only=True, allow_null=True)
+    progress = serializers.FloatField(source="job.progress", read_only=True, allow_null=True)
+    error = serializers.CharField(source="job.error", read_only=True, allow_null=True)
+    adjustments = ForecastAdjustmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Forecast
+        fields = [
+            "id",
+            "name",
+            "queue_id",
+            "queue_name",
+            "requested_method",
+            "method",
+            "interval_minutes",
+            "zone_name",
+            "horizon_start",
+            "horizon_days",
+            "history_start",
+            "history_end",
+            "mase",
+            "wape",
+            "baseline_mase",
+            "baseline_wape",
+            "scores",
+            "notes",
+            "job_id",
+            "status",
+            "progress",
+            "error",
+            "adjustments",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ForecastIntervalSerializer(serializers.ModelSerializer):
+    """One forecast interval: statistical and adjusted volume, AHT, required agents (after shrinkage)."""
+
+    adjusted_volume = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = ForecastInterval
+        fields = [
+            "interval_start",
+            "volume",
+            "adjustment_factor",
+            "adjusted_volume",
+            "aht_seconds",
+            "required_agents",
+            "required_fte",
+        ]
+        read_only_fields = fields
+
+
+class WhatIfSerializer(serializers.Serializer):
+    """Changes to try on a forecast without saving: each one optional, the forecast's own value otherwise."""
+
+    volume_percent = serializers.FloatField(
+        required=False, min_value=-100, max_value=1000, help_text="Change in volume, e.g. 20 for +20 %."
+    )
+    aht_seconds = serializers.FloatField(required=False, min_value=1, help_text="Replace every interval's AHT.")
+    service_level_percent = serializers.FloatField(required=False, min_value=1, max_value=99.9)
+    answer_within_seconds = serializers.IntegerField(required=False, min_value=0)
+    shrinkage = serializers.FloatField(required=False, min_value=0, max_value=0.95, help_text="Total, 0-0.95.")
+    max_occupancy = serializers.FloatField(required=False, min_value=0.05, max_value=1)
+    concurrency = serializers.IntegerField(required=False, min_value=1, max_value=10)
+
+
+class WhatIfResultSerializer(serializers.Serializer):
+    """Required agents per interval under the changes, beside the forecast's own."""
+
+    interval_start = serializers.ListField(child=serializers.DateTimeField())
+    required_agents = serializers.ListField(child=serializers.IntegerField())
+    baseline_required_agents = serializers.ListField(child=serializers.IntegerField())
+    agent_hours = serializers.FloatField()
+    baseline_agent_hours = serializers.FloatField()

@@ -2,11 +2,12 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .views import IntervalVolumeViewSet
+from .views import ForecastViewSet, IntervalVolumeViewSet
 
 app_name = "scheduling-api"
 
 router = SimpleRouter()
 router.register("volumes", IntervalVolumeViewSet, basename="volume")
+router.register("forecasts", ForecastViewSet, basename="forecast")
 
 urlpatterns = router.urls

@@ -16,17 +16,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scheduling import selectors, services
-from scheduling.filtersets import IntervalVolumeFilterSet
-from scheduling.models import IntervalVolume
+from scheduling.filtersets import ForecastFilterSet, IntervalVolumeFilterSet
+from scheduling.models import Forecast, IntervalVolume
 from supportops import access
 from supportops.models import Queue
 
 from .serializers import (
+    ForecastAdjustmentSerializer,
+    ForecastIntervalSerializer,
+    ForecastRequestSerializer,
+    ForecastSerializer,
     IntervalVolumeSerializer,
     VolumeBuildRequestSerializer,
     VolumeBuildResultSerializer,
     VolumeImportRequestSerializer,
     VolumeImportResultSerializer,
+    WhatIfResultSerializer,
+    WhatIfSerializer,
 )
 
 
@@ -115,3 +121,82 @@ def _planned_queue(user: Any, queue_id: int) -> Queue:
     if not selectors.planned_queues(user=user).filter(pk=queue_id).exists():
         raise PermissionDenied({"queue_id": "You do not plan this queue (it is not staffed by a team you manage)."})
     return queue
+
+
+class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Forecast versions of the queues the user plans, with accuracy, adjustments and requirements.
+
+    ``POST`` requests a forecast: it is computed in the background and the answer (202) carries the
+    forecast and its ``job_id``; ``GET /api/jobs/{job_id}/`` shows the progress.
+    """
+
+    serializer_class = ForecastSerializer
+    permission_classes = [IsAuthenticated, PlansCapacity]
+    filterset_class = ForecastFilterSet
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet[Forecast]:
+        return selectors.forecast_list(user=self.request.user)
+
+    @extend_schema(request=ForecastRequestSerializer, responses={202: ForecastSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ForecastRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        forecast = services.forecast_request(
+            queue=_planned_queue(request.user, data["queue_id"]),
+            horizon_days=data["horizon_days"],
+            method=data["method"],
+            name=data["name"],
+            created_by=request.user,
+        )
+        forecast = selectors.forecast_list(user=request.user).get(pk=forecast.pk)
+        return Response(ForecastSerializer(forecast).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="The forecast's intervals",
+        description="Every interval of the horizon: statistical and adjusted volume, AHT, required agents.",
+        responses={200: ForecastIntervalSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def intervals(self, request: Request, pk: Any = None) -> Response:
+        forecast = self.get_object()
+        rows = forecast.intervals.order_by("interval_start")
+        return Response(ForecastIntervalSerializer(rows, many=True).data)
+
+    @extend_schema(request=ForecastAdjustmentSerializer, responses={201: ForecastAdjustmentSerializer})
+    @action(detail=True, methods=["post"], url_path="adjustments", filterset_class=None)
+    def add_adjustment(self, request: Request, pk: Any = None) -> Response:
+        forecast = self.get_object()
+        body = ForecastAdjustmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        adjustment = services.forecast_add_adjustment(forecast=forecast, created_by=request.user, **body.validated_data)
+        return Response(ForecastAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"adjustments/(?P<adjustment_id>\d+)",
+        filterset_class=None,
+    )
+    def remove_adjustment(self, request: Request, pk: Any = None, adjustment_id: str = "") -> Response:
+        forecast = self.get_object()
+        adjustment = forecast.adjustments.filter(pk=int(adjustment_id)).first()
+        if adjustment is None:
+            raise NotFound({"adjustment_id": f"This forecast has no adjustment {adjustment_id}."})
+        services.forecast_remove_adjustment(adjustment=adjustment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Try changes without saving",
+        request=WhatIfSerializer,
+        responses={200: WhatIfResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="what-if", filterset_class=None)
+    def what_if(self, request: Request, pk: Any = None) -> Response:
+        forecast = self.get_object()
+        body = WhatIfSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.forecast_what_if(forecast=forecast, changes=body.validated_data)
+        return Response(WhatIfResultSerializer(result).data)

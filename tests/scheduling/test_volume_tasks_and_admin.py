@@ -67,3 +67,33 @@ def test_admins_browse_volume_history_in_the_admin_and_managers_cannot(org, queu
     assert "48 interval volumes" in page.content.decode()
     assert refused.status_code == 302
     assert refused["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/scheduling/forecast/",
+        "/admin/scheduling/staffingsettings/",
+        "/admin/scheduling/staffingsettings/add/",
+    ],
+)
+def test_capacity_admin_pages_load_for_admins(org, queues, url):
+    client = Client()
+    client.login(username=org.admin.username, password=PASSWORD)
+
+    assert client.get(url).status_code == 200
+
+
+def test_a_forecast_change_page_shows_its_accuracy(org, queues, django_capture_on_commit_callbacks):
+    from scheduling import services
+
+    tasks.build_volume_history.delay(queues.alpha.pk, "2026-02-01", "2026-03-08").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast = services.forecast_request(queue=queues.alpha, horizon_days=1, method="seasonal_naive")
+    client = Client()
+    client.login(username=org.admin.username, password=PASSWORD)
+
+    page = client.get(f"/admin/scheduling/forecast/{forecast.pk}/change/")
+
+    assert page.status_code == 200
+    assert "seasonal_naive" in page.content.decode()
