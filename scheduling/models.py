@@ -231,3 +231,30 @@ class ForecastAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"×{self.factor:g} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}: {self.reason}"
+
+
+class Scenario(models.Model):
+    """A named what-if on a forecast (changed volume, AHT, target, shrinkage...), saved to compare side by side.
+
+    ``required_agents`` holds the agents per interval in the forecast's interval order;
+    ``agent_hours`` is their sum times the interval length in hours.
+    """
+
+    forecast = models.ForeignKey(Forecast, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=120)
+    changes = models.JSONField(default=dict, help_text='The what-if changes, e.g. {"volume_percent": 20}.')
+    required_agents = models.JSONField(default=list)
+    agent_hours = models.FloatField()
+    baseline_agent_hours = models.FloatField()
+    peak_required_agents = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["forecast", "created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["forecast", "name"], name="scenario_unique_name_per_forecast")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.forecast})"

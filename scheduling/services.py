@@ -28,6 +28,7 @@ from .models import (
     ForecastAdjustment,
     ForecastInterval,
     IntervalVolume,
+    Scenario,
     StaffingSettings,
     VolumeSource,
     queues_planned_by,
@@ -658,3 +659,65 @@ def forecast_what_if(*, forecast: Forecast, changes: dict[str, Any]) -> WhatIf:
         agent_hours=float(np.sum(required)) * hours_per_interval,
         baseline_agent_hours=sum(baseline) * hours_per_interval,
     )
+
+
+@transaction.atomic
+def scenario_save(*, forecast: Forecast, name: str, changes: dict[str, Any], created_by: Any = None) -> Scenario:
+    """Compute a what-if and keep it under a name, to compare with the forecast and other scenarios."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the scenario."})
+    if Scenario.objects.filter(forecast=forecast, name=name).exists():
+        raise ValidationError({"name": f"This forecast already has a scenario named “{name}”."})
+    result = forecast_what_if(forecast=forecast, changes=changes)
+    return Scenario.objects.create(
+        forecast=forecast,
+        name=name,
+        changes=changes,
+        required_agents=result.required_agents,
+        agent_hours=result.agent_hours,
+        baseline_agent_hours=result.baseline_agent_hours,
+        peak_required_agents=max(result.required_agents, default=0),
+        created_by=created_by,
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioColumn:
+    """One column of a side-by-side comparison: agent-hours per local day and in total, and the peak."""
+
+    name: str
+    changes: dict[str, Any]
+    agent_hours: float
+    agent_hours_change: float
+    peak_required_agents: int
+    agent_hours_by_day: dict[date, float]
+
+
+def scenario_comparison(*, forecast: Forecast) -> list[ScenarioColumn]:
+    """The forecast's own requirement and each saved scenario, side by side (per local day)."""
+    intervals = list(forecast.intervals.order_by("interval_start").values_list("interval_start", "required_agents"))
+    zone = ZoneInfo(forecast.zone_name)
+    days = [start.astimezone(zone).date() for start, _ in intervals]
+    hours = forecast.interval_minutes / 60
+
+    def column(name: str, changes: dict[str, Any], required: list[int], baseline: float) -> ScenarioColumn:
+        by_day: dict[date, float] = defaultdict(float)
+        for day, agents in zip(days, required, strict=False):
+            by_day[day] += (agents or 0) * hours
+        total = sum(by_day.values())
+        return ScenarioColumn(
+            name=name,
+            changes=changes,
+            agent_hours=total,
+            agent_hours_change=total - baseline,
+            peak_required_agents=max((agents or 0 for agents in required), default=0),
+            agent_hours_by_day=dict(by_day),
+        )
+
+    baseline_required = [agents or 0 for _, agents in intervals]
+    baseline_hours = sum(baseline_required) * hours
+    return [column("Forecast", {}, baseline_required, baseline_hours)] + [
+        column(scenario.name, scenario.changes, scenario.required_agents, baseline_hours)
+        for scenario in forecast.scenarios.order_by("created_at", "pk")
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume
@@ -166,3 +168,23 @@ class WhatIfResultSerializer(serializers.Serializer):
     baseline_required_agents = serializers.ListField(child=serializers.IntegerField())
     agent_hours = serializers.FloatField()
     baseline_agent_hours = serializers.FloatField()
+
+
+class ScenarioRequestSerializer(WhatIfSerializer):
+    """A what-if to keep under a name."""
+
+    name = serializers.CharField(max_length=120)
+
+
+class ScenarioColumnSerializer(serializers.Serializer):
+    """One column of the side-by-side comparison (the forecast itself comes first)."""
+
+    name = serializers.CharField()
+    changes = serializers.DictField()
+    agent_hours = serializers.FloatField()
+    agent_hours_change = serializers.FloatField(help_text="Against the forecast's own requirement.")
+    peak_required_agents = serializers.IntegerField()
+    agent_hours_by_day = serializers.SerializerMethodField()
+
+    def get_agent_hours_by_day(self, column: Any) -> dict[str, float]:
+        return {day.isoformat(): hours for day, hours in sorted(column.agent_hours_by_day.items())}

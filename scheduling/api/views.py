@@ -27,6 +27,8 @@ from .serializers import (
     ForecastRequestSerializer,
     ForecastSerializer,
     IntervalVolumeSerializer,
+    ScenarioColumnSerializer,
+    ScenarioRequestSerializer,
     VolumeBuildRequestSerializer,
     VolumeBuildResultSerializer,
     VolumeImportRequestSerializer,
@@ -200,3 +202,30 @@ class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body.is_valid(raise_exception=True)
         result = services.forecast_what_if(forecast=forecast, changes=body.validated_data)
         return Response(WhatIfResultSerializer(result).data)
+
+    @extend_schema(
+        summary="Compare saved scenarios",
+        description="The forecast's own requirement, then each saved scenario: agent-hours per local day and in "
+        "total, the change against the forecast, and the peak.",
+        responses={200: ScenarioColumnSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="scenarios", pagination_class=None, filterset_class=None)
+    def scenarios(self, request: Request, pk: Any = None) -> Response:
+        forecast = self.get_object()
+        return Response(ScenarioColumnSerializer(services.scenario_comparison(forecast=forecast), many=True).data)
+
+    @extend_schema(
+        summary="Save a what-if as a named scenario",
+        request=ScenarioRequestSerializer,
+        responses={201: ScenarioColumnSerializer(many=True)},
+    )
+    @scenarios.mapping.post
+    def save_scenario(self, request: Request, pk: Any = None) -> Response:
+        forecast = self.get_object()
+        body = ScenarioRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        name = changes.pop("name")
+        services.scenario_save(forecast=forecast, name=name, changes=changes, created_by=request.user)
+        columns = services.scenario_comparison(forecast=forecast)
+        return Response(ScenarioColumnSerializer(columns, many=True).data, status=status.HTTP_201_CREATED)

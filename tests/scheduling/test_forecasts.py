@@ -290,3 +290,37 @@ def test_the_forecast_list_costs_the_same_queries_whatever_the_number(org, queue
         services.forecast_request(queue=queues.alpha, horizon_days=days)
     with django_assert_num_queries(5):
         assert len(client.get("/api/scheduling/forecasts/").json()["results"]) == 4
+
+
+def test_scenarios_are_saved_and_compared_side_by_side(computed, org):
+    client = api_client_for(org.manager_a)
+    url = f"/api/scheduling/forecasts/{computed.pk}/scenarios/"
+    baseline_hours = sum(computed.intervals.values_list("required_agents", flat=True)) * 0.5
+
+    saved = client.post(url, {"name": "Launch +20 %", "volume_percent": 20}, format="json")
+    duplicate = client.post(url, {"name": "Launch +20 %", "volume_percent": 30}, format="json")
+    unnamed = client.post(url, {"volume_percent": 30}, format="json")
+    lean = client.post(url, {"name": "Less shrinkage", "shrinkage": 0.1}, format="json")
+    compared = client.get(url)
+
+    assert saved.status_code == 201, saved.json()
+    assert duplicate.status_code == 400
+    assert duplicate.json() == {"name": ["This forecast already has a scenario named “Launch +20 %”."]}
+    assert unnamed.status_code == 400
+    assert list(unnamed.json()) == ["name"]
+    assert lean.status_code == 201
+    columns = compared.json()
+    assert [(c["name"], c["changes"]) for c in columns] == [
+        ("Forecast", {}),
+        ("Launch +20 %", {"volume_percent": 20.0}),
+        ("Less shrinkage", {"shrinkage": 0.1}),
+    ]
+    assert columns[0]["agent_hours"] == baseline_hours
+    assert columns[0]["agent_hours_change"] == 0
+    assert columns[1]["agent_hours"] > baseline_hours
+    assert columns[2]["agent_hours"] < baseline_hours
+    assert columns[1]["agent_hours_change"] == columns[1]["agent_hours"] - baseline_hours
+    assert list(columns[0]["agent_hours_by_day"]) == [f"2026-03-{day:02d}" for day in range(9, 16)]
+    assert sum(columns[1]["agent_hours_by_day"].values()) == columns[1]["agent_hours"]
+    assert api_client_for(org.manager_b).get(url).status_code == 404
+    assert api_client_for(org.agent_a1.user).post(url, {"name": "x"}, format="json").status_code == 403
