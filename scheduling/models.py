@@ -117,12 +117,13 @@ class StaffingSettings(models.Model):
     @property
     def total_shrinkage(self) -> float:
         """Sum of the shrinkage items, 0 to < 1."""
-        return self.breaks + self.meetings + self.training + self.time_off + self.sickness + self.other
+        # Rounded so that 0.08 + 0.03 + ... reads 0.29, not 0.29000000000000004.
+        return round(self.breaks + self.meetings + self.training + self.time_off + self.sickness + self.other, 6)
 
     def clean(self) -> None:
         if self.total_shrinkage >= 1:
             raise ValidationError(
-                {"other": f"Shrinkage items add up to {self.total_shrinkage:.0%}; keep them below 100 %."}
+                {"other": f"Shrinkage items add up to {self.total_shrinkage * 100:g} %; keep them below 100 %."}
             )
 
 

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from supportops.choices import CONCURRENT_CHANNELS
-from supportops.models import Conversation, Market, Queue
+from supportops.models import Conversation, Market, Queue, Team
 from supportops.services import ProgressCallback, job_create
 
 from . import erlang, forecasting
@@ -721,3 +722,10 @@ def scenario_comparison(*, forecast: Forecast) -> list[ScenarioColumn]:
         column(scenario.name, scenario.changes, scenario.required_agents, baseline_hours)
         for scenario in forecast.scenarios.order_by("created_at", "pk")
     ]
+
+
+def staffing_settings_ensure(*, teams: QuerySet[Team]) -> int:
+    """Give every team without staffing settings the defaults (idempotent); returns how many were added."""
+    missing = [StaffingSettings(team=team) for team in teams.filter(staffing_settings__isnull=True)]
+    StaffingSettings.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume
+from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume, StaffingSettings
 
 
 class IntervalVolumeSerializer(serializers.ModelSerializer):
@@ -188,3 +189,42 @@ class ScenarioColumnSerializer(serializers.Serializer):
 
     def get_agent_hours_by_day(self, column: Any) -> dict[str, float]:
         return {day.isoformat(): hours for day, hours in sorted(column.agent_hours_by_day.items())}
+
+
+class StaffingSettingsSerializer(serializers.ModelSerializer):
+    """A team's shrinkage items (fractions of paid time) and maximum occupancy."""
+
+    team_id = serializers.IntegerField(read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True)
+    total_shrinkage = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = StaffingSettings
+        fields = [
+            "id",
+            "team_id",
+            "team_name",
+            "breaks",
+            "meetings",
+            "training",
+            "time_off",
+            "sickness",
+            "other",
+            "total_shrinkage",
+            "max_occupancy",
+        ]
+        read_only_fields = ["id", "team_id", "team_name", "total_shrinkage"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        candidate = StaffingSettings(**{**self._current(), **attrs})
+        try:
+            candidate.full_clean(exclude=["team"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+    def _current(self) -> dict[str, Any]:
+        if self.instance is None:
+            return {}
+        names = ("breaks", "meetings", "training", "time_off", "sickness", "other", "max_occupancy")
+        return {name: getattr(self.instance, name) for name in names}

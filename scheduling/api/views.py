@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from scheduling import selectors, services
 from scheduling.filtersets import ForecastFilterSet, IntervalVolumeFilterSet
-from scheduling.models import Forecast, IntervalVolume
+from scheduling.models import Forecast, IntervalVolume, StaffingSettings
 from supportops import access
 from supportops.models import Queue
 
@@ -29,6 +29,7 @@ from .serializers import (
     IntervalVolumeSerializer,
     ScenarioColumnSerializer,
     ScenarioRequestSerializer,
+    StaffingSettingsSerializer,
     VolumeBuildRequestSerializer,
     VolumeBuildResultSerializer,
     VolumeImportRequestSerializer,
@@ -229,3 +230,20 @@ class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         services.scenario_save(forecast=forecast, name=name, changes=changes, created_by=request.user)
         columns = services.scenario_comparison(forecast=forecast)
         return Response(ScenarioColumnSerializer(columns, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class StaffingSettingsViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Shrinkage and maximum occupancy of the teams the user manages (every team for admins).
+
+    Every such team is listed; one that was never configured gets its row with the defaults on first
+    read. Managers change their teams' settings; admins any team's.
+    """
+
+    serializer_class = StaffingSettingsSerializer
+    permission_classes = [IsAuthenticated, PlansCapacity]
+
+    def get_queryset(self) -> QuerySet[StaffingSettings]:
+        services.staffing_settings_ensure(teams=selectors.teams_staffed_by(user=self.request.user))
+        return selectors.staffing_settings_list(user=self.request.user)
