@@ -122,10 +122,12 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SupportOps <supportops@localhost>")
 
 # --- Celery: eager unless a broker is configured ------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_BROKER_FROM_ENVIRONMENT = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENVIRONMENT
+# In eager mode nothing is sent; the in-memory transport keeps Celery from looking for a broker.
+CELERY_BROKER_URL = _BROKER_FROM_ENVIRONMENT or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_BROKER_FROM_ENVIRONMENT or None)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

@@ -33,6 +33,7 @@ def test_tasks_run_inline_in_the_default_eager_mode():
 
 
 def test_beat_schedule_names_registered_tasks():
+    celery_app.loader.import_default_modules()  # what a worker or beat does at start: autodiscovery
     registered = set(celery_app.tasks.keys())
 
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
@@ -49,7 +50,10 @@ def _database_url_for_worker() -> str:
 @pytest.fixture
 def celery_worker_queue() -> Iterator[str]:
     """A real Celery worker process on the configured Redis broker, consuming a queue of its own."""
-    skip_unless(bool(settings.CELERY_BROKER_URL), "needs Redis: set CELERY_BROKER_URL (see README, Testing)")
+    skip_unless(
+        settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")),
+        "needs Redis: set CELERY_BROKER_URL (see README, Testing)",
+    )
     skip_unless(connection.vendor == "postgresql", "needs PostgreSQL shared with the worker: set DATABASE_URL")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     environment = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
