@@ -27,6 +27,7 @@ HOME = NavItem("Home", "home", "home")
 TEAMS = NavItem("Teams", "team-list", "users", ("team-detail",))
 AGENTS = NavItem("Agents", "agent-list", "user", ("agent-detail",))
 CONVERSATIONS = NavItem("Conversations", "conversation-list", "chat", ("conversation-detail",))
+CAPACITY = NavItem("Capacity", "capacity", "chart")
 
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
@@ -34,10 +35,11 @@ _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         TEAMS,
         AGENTS,
         CONVERSATIONS,
+        CAPACITY,
         NavItem("Admin", "admin:index", "settings"),
         NavItem("API docs", "swagger-ui", "code"),
     ),
-    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS),
+    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY),
     Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS),
     Role.AGENT: (
         HOME,

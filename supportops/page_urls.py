@@ -20,4 +20,5 @@ urlpatterns = [
     path("agents/<int:pk>/", views.agent_detail, name="agent-detail"),
     path("conversations/", views.conversation_list, name="conversation-list"),
     path("conversations/<int:pk>/", views.conversation_detail, name="conversation-detail"),
+    path("jobs/<int:pk>/progress/", views.job_progress, name="job-progress"),
 ]

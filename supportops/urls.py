@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/scheduling/", include("scheduling.api.urls")),
     path("api/", include("supportops.api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("capacity/", include("scheduling.urls")),
     path("", include("supportops.page_urls")),
 ]

@@ -15,15 +15,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from . import access, selectors
-from .choices import Role
+from .choices import JobStatus, Role
 from .forms import AgentFilterForm, ConversationFilterForm
 from .health import system_health
-from .models import Team
+from .models import Job, Team
 
 PAGE_SIZE = 50
 
@@ -142,3 +143,29 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(selectors.conversation_detail(user=request.user), pk=pk)
     context = {"conversation": conversation, "viewer_zone": selectors.display_zone_for(request.user)}
     return render(request, "supportops/conversations/detail.html", context)
+
+
+def _local_next_url(request: HttpRequest) -> str:
+    """The ``next`` parameter when it is a path on this site (never another host), else an empty string."""
+    candidate = request.GET.get("next", "")
+    is_local = candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if is_local else ""
+
+
+@require_GET
+@login_required
+@never_cache
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of a background job the viewer may see (404 otherwise), polled by htmx while it runs.
+
+    ``next`` is the page that shows the job's result: once the job succeeded, an htmx poll is answered
+    with ``HX-Redirect`` to it (a plain request gets a link); a failed job shows its error.
+    """
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    next_url = _local_next_url(request)
+    response = render(request, "supportops/includes/job_progress.html", {"job": job, "next_url": next_url})
+    if job.status == JobStatus.SUCCEEDED and next_url and _is_htmx_fragment_request(request):
+        response["HX-Redirect"] = next_url
+    return response

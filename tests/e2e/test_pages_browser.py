@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # What each demo login must see: its role badge, its home section and exactly these menu entries.
 ROLES = {
-    "admin": ("Admin", "Organisation", ["Home", "Teams", "Agents", "Conversations", "Admin", "API docs"]),
-    "manager": ("Manager", "Your teams", ["Home", "Teams", "Agents", "Conversations"]),
+    "admin": ("Admin", "Organisation", ["Home", "Teams", "Agents", "Conversations", "Capacity", "Admin", "API docs"]),
+    "manager": ("Manager", "Your teams", ["Home", "Teams", "Agents", "Conversations", "Capacity"]),
     "qa": ("QA reviewer", "Quality review", ["Home", "Teams", "Conversations"]),
     "agent": ("Agent", "My work", ["Home", "My team", "My conversations"]),
 }
