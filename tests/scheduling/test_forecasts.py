@@ -324,3 +324,33 @@ def test_scenarios_are_saved_and_compared_side_by_side(computed, org):
     assert sum(columns[1]["agent_hours_by_day"].values()) == columns[1]["agent_hours"]
     assert api_client_for(org.manager_b).get(url).status_code == 404
     assert api_client_for(org.agent_a1.user).post(url, {"name": "x"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("get", "intervals/", None),
+        (
+            "post",
+            "adjustments/",
+            {"start": "2026-03-09T09:00:00+08:00", "end": "2026-03-09T10:00:00+08:00", "factor": 2, "reason": "x"},
+        ),
+        ("delete", "adjustments/1/", None),
+        ("post", "what-if/", {"volume_percent": 10}),
+        ("get", "scenarios/", None),
+        ("post", "scenarios/", {"name": "Busier", "volume_percent": 10}),
+    ],
+)
+def test_every_forecast_action_is_404_for_another_manager_and_403_for_agents_and_reviewers(
+    computed, org, method, suffix, body
+):
+    url = f"/api/scheduling/forecasts/{computed.pk}/{suffix}"
+
+    def call(user):
+        return getattr(api_client_for(user), method)(url, body, format="json")
+
+    assert call(org.manager_b).status_code == 404
+    assert call(org.agent_a1.user).status_code == 403
+    assert call(org.qa).status_code == 403
+    assert computed.adjustments.count() == 0
+    assert computed.scenarios.count() == 0
