@@ -1,4 +1,4 @@
-"""Django admin of scheduling: volume history per queue and interval."""
+"""Django admin of scheduling: volume history, staffing settings, forecasts and their scenarios."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from supportops.admin import AdminRoleAccessMixin
+from supportops.admin import AdminRoleAccessMixin, ReadOnlyMixin
 
-from .models import Forecast, ForecastAdjustment, IntervalVolume, StaffingSettings
+from .models import Forecast, ForecastAdjustment, IntervalVolume, Scenario, StaffingSettings
 
 
 @admin.register(IntervalVolume)
@@ -93,3 +93,19 @@ class ForecastAdmin(AdminRoleAccessMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # forecasts are requested through the API or the capacity page
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Named what-ifs of a forecast, read-only: saved and deleted on the capacity page or through the API."""
+
+    list_display = ["forecast", "name", "agent_hours", "peak", "created_by", "created_at"]
+    list_filter = ["forecast__queue"]
+    list_select_related = ["forecast__queue", "created_by"]
+    search_fields = ["name", "forecast__name", "forecast__queue__name"]
+    date_hierarchy = "created_at"
+    exclude = ["required_agents"]  # one number per interval: read them through the API
+
+    @admin.display(description="Peak agents", ordering="peak_required_agents")
+    def peak(self, scenario: Scenario) -> int:
+        return scenario.peak_required_agents

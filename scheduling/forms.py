@@ -1,4 +1,4 @@
-"""Forms of the capacity page: the week shown, a new forecast, a manual adjustment and the what-if controls.
+"""Forms of the capacity page: the week shown, a new forecast, a manual adjustment, the what-if and its name.
 
 Times people type are wall-clock times of the queue's planning zone; a time skipped or repeated by a
 DST change is refused with the reason, never guessed. What-if values are in the units people think in
@@ -305,3 +305,25 @@ class WhatIfForm(forms.Form):
             label = self.fields[name].label if name in self.fields else ""
             messages.extend(f"{label}: {message}" if label else str(message) for message in errors)
         return messages
+
+
+class ScenarioNameForm(forms.Form):
+    """The name a what-if is saved under; the values come from the what-if controls beside it."""
+
+    scenario_name = forms.CharField(
+        label="Scenario name",
+        max_length=120,
+        error_messages={
+            "required": "Name the scenario.",
+            "max_length": "Use at most 120 characters.",
+        },
+        widget=forms.TextInput(attrs={"placeholder": "Launch week +20 %", "autocomplete": "off"}),
+    )
+
+    def apply_service_errors(self, error: ValidationError) -> None:
+        """The service names the ``name``; everything else is about the what-if values."""
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                self.add_error("scenario_name" if field == "name" else None, messages)
+        else:
+            self.add_error(None, error.messages)

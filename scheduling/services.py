@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from supportops.choices import CONCURRENT_CHANNELS
@@ -671,16 +671,20 @@ def scenario_save(*, forecast: Forecast, name: str, changes: dict[str, Any], cre
     if Scenario.objects.filter(forecast=forecast, name=name).exists():
         raise ValidationError({"name": f"This forecast already has a scenario named “{name}”."})
     result = forecast_what_if(forecast=forecast, changes=changes)
-    return Scenario.objects.create(
-        forecast=forecast,
-        name=name,
-        changes=changes,
-        required_agents=result.required_agents,
-        agent_hours=result.agent_hours,
-        baseline_agent_hours=result.baseline_agent_hours,
-        peak_required_agents=max(result.required_agents, default=0),
-        created_by=created_by,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: someone may save the same name at the same moment
+            return Scenario.objects.create(
+                forecast=forecast,
+                name=name,
+                changes=changes,
+                required_agents=result.required_agents,
+                agent_hours=result.agent_hours,
+                baseline_agent_hours=result.baseline_agent_hours,
+                peak_required_agents=max(result.required_agents, default=0),
+                created_by=created_by,
+            )
+    except IntegrityError as error:
+        raise ValidationError({"name": f"This forecast already has a scenario named “{name}”."}) from error
 
 
 @dataclass(frozen=True)
@@ -729,3 +733,9 @@ def staffing_settings_ensure(*, teams: QuerySet[Team]) -> int:
     missing = [StaffingSettings(team=team) for team in teams.filter(staffing_settings__isnull=True)]
     StaffingSettings.objects.bulk_create(missing, ignore_conflicts=True)
     return len(missing)
+
+
+@transaction.atomic
+def scenario_delete(*, scenario: Scenario) -> None:
+    """Forget a saved scenario; the forecast and its other scenarios stay as they are."""
+    scenario.delete()

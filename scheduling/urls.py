@@ -14,5 +14,11 @@ urlpatterns = [
         views.adjustment_remove,
         name="capacity-adjustment-remove",
     ),
+    path("forecasts/<int:pk>/scenarios/", views.scenario_save, name="capacity-scenario-save"),
+    path(
+        "forecasts/<int:pk>/scenarios/<int:scenario_pk>/delete/",
+        views.scenario_delete,
+        name="capacity-scenario-delete",
+    ),
     path("history/build/", views.history_build, name="capacity-history-build"),
 ]

@@ -1,4 +1,5 @@
-"""Capacity pages: history, forecast and required agents per interval of a queue's week, with live what-ifs.
+"""Capacity pages: history, forecast and required agents per interval of a queue's week, with live what-ifs
+that can be saved as named scenarios and compared side by side.
 
 For admins and managers only: everyone else gets a 403 page. Every read goes through the role-scoped
 selectors, so a queue or a forecast outside the viewer's plan is a 404. Forms that fail show their
@@ -33,6 +34,7 @@ from .forms import (
     AdjustmentForm,
     CapacityWeek,
     ForecastRequestForm,
+    ScenarioNameForm,
     WhatIfForm,
     parse_iso_week,
 )
@@ -186,6 +188,8 @@ def _render_page(
     *,
     forecast_form: ForecastRequestForm | None = None,
     adjustment_form: AdjustmentForm | None = None,
+    what_if_form: WhatIfForm | None = None,
+    scenario_form: ScenarioNameForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     queues = list(selectors.planned_queues(user=request.user))
@@ -201,10 +205,22 @@ def _render_page(
         "staffing": staffing,
         "forecast_form": forecast_form or ForecastRequestForm(),
         "adjustment_form": adjustment_form or _blank_adjustment_form(page),
-        "what_if_form": WhatIfForm(queue=page.queue, staffing=staffing) if page.is_computed else None,
+        "what_if_form": None,
         "history_build_days": HISTORY_BUILD_DAYS,
     }
+    if page.is_computed and page.forecast is not None:
+        context["what_if_form"] = what_if_form or WhatIfForm(queue=page.queue, staffing=staffing)
+        context["scenario_form"] = scenario_form or ScenarioNameForm()
+        context["compared"] = _compared_scenarios(page.forecast)
     return render(request, "scheduling/capacity.html", context, status=status)
+
+
+def _compared_scenarios(forecast: Forecast) -> list[tuple[services.ScenarioColumn, int | None]]:
+    """The forecast and its scenarios side by side, each column with the id of its scenario (None: the forecast)."""
+    columns = services.scenario_comparison(forecast=forecast)
+    # names are unique per forecast, so they tell which saved scenario a column is
+    ids = dict(forecast.scenarios.values_list("name", "pk"))
+    return [(column, ids.get(column.name) if index else None) for index, column in enumerate(columns)]
 
 
 def _blank_adjustment_form(page: CapacityPage) -> AdjustmentForm:
@@ -297,6 +313,15 @@ def adjustment_remove(request: HttpRequest, pk: int, adjustment_pk: int) -> Http
     return redirect(page_url(queue_id=forecast.queue_id, forecast_id=forecast.pk, week=request.POST.get("week", "")))
 
 
+def _posted_week(request: HttpRequest, forecast: Forecast) -> CapacityWeek:
+    """The week posted with a form (``2026-W11``), else the forecast's first week."""
+    grid = PlanningGrid(forecast.zone_name, forecast.interval_minutes)
+    try:
+        return CapacityWeek.of(parse_iso_week(request.POST.get("week", "")), grid)
+    except ValueError:
+        return CapacityWeek.containing(forecast.horizon_start or timezone.now(), grid)
+
+
 @require_POST
 @capacity_page
 def what_if(request: HttpRequest, pk: int) -> HttpResponse:
@@ -304,11 +329,7 @@ def what_if(request: HttpRequest, pk: int) -> HttpResponse:
     forecast = _forecast_or_404(request.user, pk)
     staffing = services.staffing_settings_for(forecast.queue)
     form = WhatIfForm(request.POST, queue=forecast.queue, staffing=staffing)
-    grid = PlanningGrid(forecast.zone_name, forecast.interval_minutes)
-    try:
-        week = CapacityWeek.of(parse_iso_week(request.POST.get("week", "")), grid)
-    except ValueError:
-        week = CapacityWeek.containing(forecast.horizon_start or timezone.now(), grid)
+    week = _posted_week(request, forecast)
     result = None
     problems: list[str] = []
     if form.is_valid():
@@ -331,6 +352,62 @@ def what_if(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": problems,
     }
     return render(request, "scheduling/_requirements.html", context)
+
+
+@require_POST
+@capacity_page
+def scenario_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the what-if values posted beside a name as a scenario of the forecast.
+
+    htmx gets the save form back (cleared, or with its errors) and, once saved, the comparison card
+    swapped out of band; a plain post is redirected to the page, or shown it with the errors (400).
+    """
+    forecast = _forecast_or_404(request.user, pk)
+    staffing = services.staffing_settings_for(forecast.queue)
+    what_if_form = WhatIfForm(request.POST, queue=forecast.queue, staffing=staffing)
+    form = ScenarioNameForm(request.POST)
+    week = _posted_week(request, forecast)
+    values_valid, name_valid = what_if_form.is_valid(), form.is_valid()
+    scenario = None
+    if values_valid and name_valid:
+        try:
+            scenario = services.scenario_save(
+                forecast=forecast,
+                name=form.cleaned_data["scenario_name"],
+                changes=what_if_form.changes(),
+                created_by=request.user,
+            )
+        except ValidationError as error:
+            form.apply_service_errors(error)
+    else:
+        for problem in what_if_form.problems():
+            form.add_error(None, problem)
+    if scenario is None and not _is_htmx(request):
+        params = {"queue": str(forecast.queue_id), "forecast": str(forecast.pk), "week": week.iso}
+        return _render_page(request, params, what_if_form=what_if_form, scenario_form=form, status=400)
+    if scenario is not None and not _is_htmx(request):
+        messages.success(request, f"Scenario “{scenario.name}” saved.")
+        return redirect(page_url(queue_id=forecast.queue_id, forecast_id=forecast.pk, week=week.iso))
+    context: dict[str, Any] = {"forecast": forecast, "week": week, "scenario_form": form, "saved": scenario}
+    if scenario is not None:
+        context["scenario_form"] = ScenarioNameForm()
+        context["compared"] = _compared_scenarios(forecast)
+    return render(request, "scheduling/_scenario_save.html", context)
+
+
+@require_POST
+@capacity_page
+def scenario_delete(request: HttpRequest, pk: int, scenario_pk: int) -> HttpResponse:
+    """Delete a scenario of the forecast; htmx gets the comparison card back, a plain post the page."""
+    forecast = _forecast_or_404(request.user, pk)
+    scenario = get_object_or_404(forecast.scenarios.all(), pk=scenario_pk)
+    services.scenario_delete(scenario=scenario)
+    week = _posted_week(request, forecast)
+    if not _is_htmx(request):
+        messages.success(request, f"Scenario “{scenario.name}” deleted.")
+        return redirect(page_url(queue_id=forecast.queue_id, forecast_id=forecast.pk, week=week.iso))
+    context = {"forecast": forecast, "week": week, "compared": _compared_scenarios(forecast), "deleted": scenario}
+    return render(request, "scheduling/_scenarios.html", context)
 
 
 @require_POST

@@ -403,3 +403,92 @@ def day_totals(week: CapacityWeek, history: Iterable[Any], intervals: Iterable[A
         row["peak"] = max(row["peak"] or 0, agents)
         row["agent_hours"] = (row["agent_hours"] or 0) + agents * hours_per_interval
     return rows
+
+
+def _plain_number(value: float) -> str:
+    """A number as people write it: 20.0 → “20”, 12.5 → “12.5”, 1500 → “1,500”."""
+    rounded = round(float(value), 2)
+    return f"{rounded:,.0f}" if rounded == int(rounded) else f"{rounded:,.2f}".rstrip("0").rstrip(".")
+
+
+def _signed_number(value: float) -> str:
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{_plain_number(abs(value))}"
+
+
+# service key → how a change reads, in the order the what-if controls show them
+_CHANGE_WORDS: tuple[tuple[str, Any], ...] = (
+    ("volume_percent", lambda value: f"volume {_signed_number(value)} %"),
+    ("aht_seconds", lambda value: f"AHT {_plain_number(value)} s"),
+    ("service_level_percent", lambda value: f"service level {_plain_number(value)} %"),
+    ("answer_within_seconds", lambda value: f"answered within {_plain_number(value)} s"),
+    ("shrinkage", lambda value: f"shrinkage {_plain_number(value * 100)} %"),
+    ("max_occupancy", lambda value: f"max occupancy {_plain_number(value * 100)} %"),
+    ("concurrency", lambda value: f"{_plain_number(value)} chat{'s' if value != 1 else ''} at once"),
+)
+
+
+@register.filter
+def scenario_changes(changes: dict[str, Any] | None) -> str:
+    """A scenario's changes in words: {"volume_percent": 20, "shrinkage": 0.1} → “Volume +20 %, shrinkage 10 %”."""
+    words = [describe(changes[key]) for key, describe in _CHANGE_WORDS if changes and changes.get(key) is not None]
+    if not words:
+        return "As forecast"
+    text = ", ".join(words)
+    return text[0].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class ScenarioTableColumn:
+    """One column of the scenario table: the forecast's own requirement or a saved scenario's."""
+
+    name: str
+    changes: str
+    scenario_id: int | None
+    day_hours: list[float | None]
+    agent_hours: float
+    agent_hours_change: float
+    change_fraction: float | None
+    peak_required_agents: int
+
+    @property
+    def is_forecast(self) -> bool:
+        return self.scenario_id is None
+
+
+@dataclass(frozen=True)
+class ScenarioTable:
+    """The forecast and its scenarios side by side: agent-hours per local day of the week shown, then totals."""
+
+    days: list[Any]
+    columns: list[ScenarioTableColumn]
+
+    @property
+    def rows(self) -> list[tuple[Any, list[float | None]]]:
+        """(day, agent-hours of each column), one per local day of the week."""
+        return [(day, [column.day_hours[index] for column in self.columns]) for index, day in enumerate(self.days)]
+
+    @property
+    def has_scenarios(self) -> bool:
+        return len(self.columns) > 1
+
+
+@register.simple_tag
+def scenario_table(week: CapacityWeek, compared: Sequence[Any]) -> ScenarioTable:
+    """Arrange ``(ScenarioColumn, scenario id or None)`` pairs, the forecast first, for the side-by-side table."""
+    days = [day.day for day in week.days]
+    baseline_hours = compared[0][0].agent_hours if compared else 0.0
+    columns = [
+        ScenarioTableColumn(
+            name=column.name,
+            changes=scenario_changes(column.changes),
+            scenario_id=scenario_id,
+            day_hours=[column.agent_hours_by_day.get(day) for day in days],
+            agent_hours=column.agent_hours,
+            agent_hours_change=column.agent_hours_change,
+            change_fraction=column.agent_hours_change / baseline_hours if baseline_hours else None,
+            peak_required_agents=column.peak_required_agents,
+        )
+        for column, scenario_id in compared
+    ]
+    return ScenarioTable(days=days, columns=columns)

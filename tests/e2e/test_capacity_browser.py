@@ -1,4 +1,5 @@
-"""The demo manager plans capacity in a real browser: requests a forecast, watches it compute, tries a what-if."""
+"""The demo manager plans capacity in a real browser: requests a forecast, watches it compute, tries a what-if
+and saves it as a scenario to compare."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.wait_for_url(f"{base_url}/")
 
 
-def test_manager_requests_a_forecast_sees_it_computed_and_tries_a_what_if(demo_with_history, page: Page):
+def test_manager_requests_a_forecast_sees_it_computed_tries_a_what_if_and_saves_it(demo_with_history, page: Page):
     base_url = demo_with_history
     # given the demo manager on the capacity page, opened from the menu
     sign_in(page, base_url, "manager")
@@ -64,4 +65,20 @@ def test_manager_requests_a_forecast_sees_it_computed_and_tries_a_what_if(demo_w
     expect(what_if).to_be_visible()
     expect(what_if).not_to_have_text(baseline)
     expect(page.get_by_test_id("agent-hours")).to_have_text(baseline)
+    assert page.evaluate("window.__notReloaded") is True
+
+    # when they save that what-if as a scenario, its column appears beside the forecast's, without a reload
+    expect(page.get_by_text("No scenarios yet")).to_be_visible()
+    save_form = page.get_by_role("form", name="Save as scenario")
+    save_form.get_by_label("Scenario name").fill("Launch week")
+    save_form.get_by_role("button", name="Save as scenario").click()
+    expect(page.get_by_test_id("scenario-saved")).to_have_text("Saved “Launch week”: Volume +50 %.")
+    expect(save_form.get_by_label("Scenario name")).to_have_value("")
+    columns = page.get_by_test_id("scenario-column")
+    expect(columns).to_have_count(2)
+    expect(columns.nth(1)).to_contain_text("Launch week")
+    expect(columns.nth(1)).to_contain_text("Volume +50 %")
+    # the whole-forecast agent-hours of both columns are those the what-if showed
+    forecast_hours, what_if_hours = page.get_by_test_id("horizon-agent-hours").inner_text().split(" → ")
+    expect(page.get_by_test_id("scenario-agent-hours")).to_have_text([forecast_hours, what_if_hours])
     assert page.evaluate("window.__notReloaded") is True

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from scheduling import services
 from supportops.models import Queue
 from tests.factories import MarketFactory, QueueFactory, TeamFactory
+from tests.scheduling.history import seed_history
 
 
 @dataclass
@@ -31,3 +33,15 @@ def queues(org) -> Queues:
     london = QueueFactory(name="London voice", channel="voice", service_level_seconds=20, chat_concurrency=1)
     london.teams.set([london_team])
     return Queues(alpha=alpha, bravo=bravo, london=london)
+
+
+@pytest.fixture
+def computed(org, queues, django_capture_on_commit_callbacks):
+    """A one-week seasonal-naive forecast of Alpha chat, computed by its task (eager) when the request commits."""
+    seed_history(queues.alpha)
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast = services.forecast_request(
+            queue=queues.alpha, horizon_days=7, method="seasonal_naive", created_by=org.manager_a
+        )
+    forecast.refresh_from_db()
+    return forecast

@@ -1,4 +1,4 @@
-"""The capacity page: who sees it, the week's chart and figures, forecasts, adjustments, what-ifs and job progress."""
+"""The capacity page: who sees it, the week's chart and figures, forecasts, adjustments, what-ifs, scenarios, jobs."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from django.utils import timezone
 from scheduling import services
 from scheduling.forms import AdjustmentForm, WhatIfForm
 from scheduling.grid import PlanningGrid
-from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume
+from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume, Scenario
+from scheduling.templatetags.capacity_charts import scenario_changes
 from supportops import services as core_services
 from supportops.choices import JobStatus, Role
 from supportops.models import Job, Queue
 from tests.factories import ConversationFactory, UserFactory
-from tests.scheduling.test_forecasts import seed_history
+from tests.scheduling.history import seed_history
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 WEEK = "2026-W11"  # Monday 9 March 2026, the forecast's first day
@@ -38,18 +39,6 @@ def text_of(response, status: int = 200) -> str:
 def squashed(html: str) -> str:
     """The page with runs of whitespace collapsed, so assertions read like the rendered text."""
     return re.sub(r"\s+", " ", html)
-
-
-@pytest.fixture
-def computed(org, queues, django_capture_on_commit_callbacks):
-    """A one-week seasonal-naive forecast of Alpha chat (team_a, manager_a), computed when its request commits."""
-    seed_history(queues.alpha)
-    with django_capture_on_commit_callbacks(execute=True):
-        forecast = services.forecast_request(
-            queue=queues.alpha, horizon_days=7, method="seasonal_naive", created_by=org.manager_a
-        )
-    forecast.refresh_from_db()
-    return forecast
 
 
 def capacity_url(**params) -> str:
@@ -93,6 +82,7 @@ def test_qa_reviewers_and_agents_get_a_403_page_on_every_capacity_url_and_no_men
         factor=2,
         reason="Launch",
     )
+    scenario = services.scenario_save(forecast=computed, name="Busy", changes={"volume_percent": 10.0})
     gets = [reverse("capacity"), capacity_url(queue=computed.queue_id, forecast=computed.pk)]
     posts = [
         reverse("capacity-forecast-request"),
@@ -100,6 +90,8 @@ def test_qa_reviewers_and_agents_get_a_403_page_on_every_capacity_url_and_no_men
         reverse("capacity-adjustment-add", args=[computed.pk]),
         reverse("capacity-adjustment-remove", args=[computed.pk, adjustment.pk]),
         reverse("capacity-history-build"),
+        reverse("capacity-scenario-save", args=[computed.pk]),
+        reverse("capacity-scenario-delete", args=[computed.pk, scenario.pk]),
     ]
 
     for url in gets:
@@ -112,6 +104,7 @@ def test_qa_reviewers_and_agents_get_a_403_page_on_every_capacity_url_and_no_men
     assert 'href="/capacity/"' not in home
     assert ForecastAdjustment.objects.filter(pk=adjustment.pk).exists()
     assert Forecast.objects.count() == 1
+    assert list(Scenario.objects.values_list("name", flat=True)) == ["Busy"]
 
 
 def test_admins_and_managers_have_the_capacity_menu_entry(org):
@@ -520,6 +513,229 @@ def test_what_if_leaves_out_controls_the_channel_does_not_have(org, queues):
     ]
 
 
+# --- Scenarios ----------------------------------------------------------------------------------------
+
+# the what-if controls as the page posts them: every value at the queue's or team's own
+OWN_VALUES = {
+    "volume_percent": "0",
+    "aht_seconds": "",
+    "service_level_percent": "80",
+    "answer_within_seconds": "60",
+    "shrinkage_percent": "27",
+    "max_occupancy_percent": "85",
+    "concurrency": "2",
+}
+
+
+def save_scenario(client: Client, forecast: Forecast, name: str, **values):
+    data = {**OWN_VALUES, **values, "scenario_name": name, "week": WEEK}
+    return client.post(reverse("capacity-scenario-save", args=[forecast.pk]), data, **HTMX)
+
+
+def scenario_cells(page: str, testid: str) -> list[str]:
+    return re.findall(rf'data-testid="{testid}">([^<]+)<', page)
+
+
+def test_saving_a_what_if_keeps_only_its_changes_and_shows_its_column(org, computed):
+    client = client_for(org.manager_a)
+
+    fragment = squashed(text_of(save_scenario(client, computed, "Launch", volume_percent="20")))
+
+    scenario = Scenario.objects.get()
+    assert (scenario.name, scenario.changes, scenario.created_by) == ("Launch", {"volume_percent": 20.0}, org.manager_a)
+    assert (scenario.agent_hours, scenario.peak_required_agents) == (714.0, 7)
+    # the save form comes back with the name cleared and a confirmation...
+    assert fragment.startswith('<div id="scenario-save"')
+    assert (
+        '<input type="text" name="scenario_name" placeholder="Launch week +20 %" autocomplete="off" maxlength="120" '
+        'required id="id_scenario_name">'
+    ) in fragment
+    assert 'value="Launch"' not in fragment
+    assert "Saved “Launch”: Volume +20 %." in fragment
+    # ...and the comparison card, swapped in out of band, has its column beside the forecast's
+    assert 'id="scenarios" class="card section scenarios"' in fragment
+    assert 'hx-swap-oob="true"' in fragment
+    assert re.findall(r'<div class="scenario-changes">([^<]+)</div>', fragment) == ["As forecast", "Volume +20 %"]
+    assert scenario_cells(fragment, "scenario-agent-hours") == ["645.0 h", "714.0 h"]
+
+
+def test_percent_controls_are_stored_as_the_fractions_the_service_expects(org, computed):
+    client = client_for(org.manager_a)
+
+    text_of(save_scenario(client, computed, "Lean", shrinkage_percent="10", max_occupancy_percent="90"))
+
+    assert Scenario.objects.get().changes == pytest.approx({"shrinkage": 0.1, "max_occupancy": 0.9})
+
+
+def test_the_comparison_shows_each_day_of_the_week_and_the_whole_forecast_side_by_side(org, computed):
+    services.scenario_save(forecast=computed, name="Launch", changes={"volume_percent": 20.0})
+    services.scenario_save(forecast=computed, name="Lean", changes={"shrinkage": 0.1})
+
+    page = squashed(text_of(client_for(org.manager_a).get(capacity_url(queue=computed.queue_id, week=WEEK))))
+
+    names = re.findall(
+        r'<th scope="col" class="num scenario-head" data-testid="scenario-column"> '
+        r'<div class="scenario-name"> <span class="title">([^<]+)</span>',
+        page,
+    )
+    assert names == ["Forecast", "Launch", "Lean"]
+    assert re.findall(r'<div class="scenario-changes">([^<]+)</div>', page) == [
+        "As forecast",
+        "Volume +20 %",
+        "Shrinkage 10 %",
+    ]
+    # Monday 9 and Tuesday 10 March in Singapore: agent-hours of the forecast, +20 % volume, 10 % shrinkage
+    assert (
+        '<th scope="row">Mon 9 Mar</th> <td class="num">84.0 h</td><td class="num">93.0 h</td>'
+        '<td class="num">75.0 h</td>'
+    ) in page
+    assert (
+        '<th scope="row">Tue 10 Mar</th> <td class="num">84.0 h</td><td class="num">108.0 h</td>'
+        '<td class="num">75.0 h</td>'
+    ) in page
+    assert scenario_cells(page, "scenario-agent-hours") == ["645.0 h", "714.0 h", "582.0 h"]
+    assert '<span class="delta up">+69.0 h <span class="change-percent">(+10.7 %)</span></span>' in page
+    assert '<span class="delta down">−63.0 h <span class="change-percent">(−9.8 %)</span></span>' in page
+    assert '<th scope="row">Peak agents</th> <td class="num">6</td><td class="num">7</td><td class="num">5</td>' in page
+    assert 'aria-label="Delete scenario “Launch”"' in page
+    assert "No scenarios yet" not in page
+
+
+def test_without_scenarios_the_card_invites_saving_one(org, computed):
+    page = text_of(client_for(org.manager_a).get(reverse("capacity")))
+
+    assert "No scenarios yet" in page
+    assert "Save a what-if to compare it here" in page
+    assert 'data-testid="scenario-table"' not in page
+    assert "Save as scenario" in page
+
+
+BAD_NAMES = [
+    ("", "Name the scenario."),
+    ("   ", "Name the scenario."),
+    ("Busy", "This forecast already has a scenario named “Busy”."),
+    ("x" * 121, "Use at most 120 characters."),
+]
+
+
+def test_a_bad_name_is_shown_on_the_save_form_and_nothing_is_stored(org, computed):
+    services.scenario_save(forecast=computed, name="Busy", changes={"volume_percent": 5.0})
+    client = client_for(org.manager_a)
+    url = reverse("capacity-scenario-save", args=[computed.pk])
+
+    for name, message in BAD_NAMES:
+        fragment = text_of(save_scenario(client, computed, name, volume_percent="20"))
+        page = text_of(client.post(url, {**OWN_VALUES, "scenario_name": name, "week": WEEK}), 400)
+
+        assert f'<p class="field-error" id="id_scenario_name_error">{message}</p>' in fragment, name
+        assert "hx-swap-oob" not in fragment
+        assert f'<p class="field-error" id="id_scenario_name_error">{message}</p>' in page, name
+        assert "<h1>Capacity</h1>" in page
+    assert list(Scenario.objects.values_list("name", "changes")) == [("Busy", {"volume_percent": 5.0})]
+
+
+BAD_VALUES = [
+    ({"volume_percent": "abc"}, "Volume change (%): Enter a number."),
+    ({"service_level_percent": "150"}, "Service level (%): Ensure this value is less than or equal to 99.9."),
+    ({"shrinkage_percent": "96"}, "Shrinkage (%): Ensure this value is less than or equal to 95."),
+]
+
+
+def test_bad_what_if_values_are_named_on_the_save_form_and_nothing_is_stored(org, computed):
+    client = client_for(org.manager_a)
+
+    for values, message in BAD_VALUES:
+        fragment = text_of(save_scenario(client, computed, "Launch", **values))
+
+        assert '<div class="notice error" role="alert">' in fragment
+        assert f"<li>{message}</li>" in fragment
+        assert 'value="Launch"' in fragment  # the name is kept to try again
+    assert Scenario.objects.count() == 0
+
+
+def test_saving_without_htmx_redirects_to_the_page_with_the_scenario(org, computed):
+    response = client_for(org.manager_a).post(
+        reverse("capacity-scenario-save", args=[computed.pk]),
+        {**OWN_VALUES, "aht_seconds": "600", "scenario_name": "Slow", "week": WEEK},
+        follow=True,
+    )
+
+    page = squashed(text_of(response))
+    assert response.redirect_chain == [
+        (f"/capacity/?queue={computed.queue_id}&forecast={computed.pk}&week={WEEK}", 302)
+    ]
+    assert "Scenario “Slow” saved." in page
+    assert '<div class="scenario-changes">AHT 600 s</div>' in page
+    assert Scenario.objects.get().changes == {"aht_seconds": 600.0}
+
+
+def test_deleting_a_scenario_removes_its_column_only(org, computed):
+    launch = services.scenario_save(forecast=computed, name="Launch", changes={"volume_percent": 20.0})
+    services.scenario_save(forecast=computed, name="Lean", changes={"shrinkage": 0.1})
+    url = reverse("capacity-scenario-delete", args=[computed.pk, launch.pk])
+
+    fragment = squashed(text_of(client_for(org.manager_a).post(url, {"week": WEEK}, **HTMX)))
+
+    assert fragment.startswith('<section id="scenarios"')
+    assert "hx-swap-oob" not in fragment
+    assert "Scenario “Launch” deleted." in fragment
+    assert re.findall(r'<div class="scenario-changes">([^<]+)</div>', fragment) == ["As forecast", "Shrinkage 10 %"]
+    assert scenario_cells(fragment, "scenario-agent-hours") == ["645.0 h", "582.0 h"]
+    assert list(Scenario.objects.values_list("name", flat=True)) == ["Lean"]
+
+
+def test_deleting_the_last_scenario_without_htmx_shows_the_empty_card(org, computed):
+    launch = services.scenario_save(forecast=computed, name="Launch", changes={"volume_percent": 20.0})
+
+    response = client_for(org.manager_a).post(
+        reverse("capacity-scenario-delete", args=[computed.pk, launch.pk]), {"week": WEEK}, follow=True
+    )
+
+    page = text_of(response)
+    assert "Scenario “Launch” deleted." in page
+    assert "No scenarios yet" in page
+    assert Scenario.objects.count() == 0
+
+
+def test_scenarios_of_a_forecast_another_manager_plans_are_404(org, queues, computed):
+    launch = services.scenario_save(forecast=computed, name="Launch", changes={"volume_percent": 20.0})
+    manager_b = client_for(org.manager_b)
+    delete_url = reverse("capacity-scenario-delete", args=[computed.pk, launch.pk])
+
+    assert save_scenario(manager_b, computed, "Mine", volume_percent="10").status_code == 404
+    assert manager_b.post(delete_url, {"week": WEEK}).status_code == 404
+    # a scenario asked for under another forecast is no scenario of that forecast
+    other = Forecast.objects.create(
+        queue=queues.alpha, method="seasonal_naive", interval_minutes=30, zone_name="Asia/Singapore", horizon_days=7
+    )
+    assert (
+        client_for(org.admin)
+        .post(reverse("capacity-scenario-delete", args=[other.pk, launch.pk]), {"week": WEEK})
+        .status_code
+        == 404
+    )
+    assert list(Scenario.objects.values_list("name", flat=True)) == ["Launch"]
+    # admins plan every queue
+    assert save_scenario(client_for(org.admin), computed, "Admin's", volume_percent="10").status_code == 200
+    assert Scenario.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({}, "As forecast"),
+        ({"volume_percent": 20.0, "shrinkage": 0.1}, "Volume +20 %, shrinkage 10 %"),
+        ({"volume_percent": -12.5}, "Volume −12.5 %"),
+        ({"aht_seconds": 420.0, "service_level_percent": 90.0}, "AHT 420 s, service level 90 %"),
+        ({"answer_within_seconds": 30, "max_occupancy": 0.9}, "Answered within 30 s, max occupancy 90 %"),
+        ({"concurrency": 3}, "3 chats at once"),
+        ({"concurrency": 1}, "1 chat at once"),
+    ],
+)
+def test_a_scenario_changes_read_as_words(changes, words):
+    assert scenario_changes(changes) == words
+
+
 # --- Job progress ------------------------------------------------------------------------------------
 
 
@@ -582,7 +798,7 @@ def test_someone_else_job_is_a_404_but_admins_see_every_job(org):
 
 
 def grow(forecast: Forecast, *, copies: int) -> None:
-    """More forecast versions (with intervals and adjustments) and more history of the queue."""
+    """More forecast versions (with intervals, adjustments and scenarios) and more history of the queue."""
     intervals = list(forecast.intervals.all())
     first = forecast.horizon_start
     assert first is not None
@@ -615,6 +831,19 @@ def grow(forecast: Forecast, *, copies: int) -> None:
             factor=1.1,
             reason=f"Promo {number}",
         )
+        required = [interval.required_agents or 0 for interval in intervals]
+        Scenario.objects.bulk_create(
+            Scenario(
+                forecast=copy,
+                name=f"Scenario {index}",
+                changes={"volume_percent": 10.0 * index},
+                required_agents=required,
+                agent_hours=sum(required) * 0.5,
+                baseline_agent_hours=sum(required) * 0.5,
+                peak_required_agents=max(required),
+            )
+            for index in range(number + 2)
+        )
     # history inside the forecast week too
     grid = PlanningGrid("Asia/Singapore", 30)
     IntervalVolume.objects.bulk_create(
@@ -623,15 +852,19 @@ def grow(forecast: Forecast, *, copies: int) -> None:
     )
 
 
-@pytest.mark.parametrize(("who", "expected"), [("admin", 13), ("manager_a", 13)])
+@pytest.mark.parametrize(("who", "expected"), [("admin", 16), ("manager_a", 16)])
 def test_the_capacity_page_costs_a_fixed_number_of_queries(org, computed, django_assert_num_queries, who, expected):
     # session, user, groups, queues + their teams and markets, versions, history of the week, any history,
-    # intervals of the week, adjustments, the staffing team and its settings
+    # intervals of the week, adjustments, the staffing team and its settings; for the scenario comparison:
+    # the forecast's requirement, its scenarios and their ids
+    services.scenario_save(forecast=computed, name="Launch", changes={"volume_percent": 20.0})
     client = client_for(getattr(org, who))
     url = capacity_url(queue=computed.queue_id)
 
     with django_assert_num_queries(expected):
-        assert client.get(url).status_code == 200
-    grow(computed, copies=3)
+        page = text_of(client.get(url))
+    assert page.count('data-testid="scenario-column"') == 2
+    grow(computed, copies=3)  # the newest copy, now shown, has 4 scenarios
     with django_assert_num_queries(expected):
-        assert client.get(url).status_code == 200
+        page = text_of(client.get(url))
+    assert page.count('data-testid="scenario-column"') == 5

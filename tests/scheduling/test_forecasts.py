@@ -1,53 +1,15 @@
 """Forecast versions: computed in the background from volume history, with requirements, adjustments, what-ifs."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
 from scheduling import erlang, services
-from scheduling.grid import PlanningGrid
-from scheduling.models import Forecast, IntervalVolume, StaffingSettings, VolumeSource
+from scheduling.models import Forecast, StaffingSettings
 from tests.access import RoleCase, api_client_for, assert_role_access
-
-FIRST_DAY = date(2026, 2, 2)  # a Monday; five weeks of history up to Sunday 8 March
-WEEKS = 5
-
-
-def periodic_volume(start: datetime, zone_name: str) -> float:
-    """A noise-free weekly pattern: busy office hours on weekdays, quieter weekends, quiet nights."""
-    local = start.astimezone(PlanningGrid(zone_name, 30).zone)
-    base = 30.0 if 9 <= local.hour < 18 else 4.0
-    return base * (0.5 if local.weekday() >= 5 else 1.0) + local.weekday()
-
-
-def seed_history(queue, *, aht: float = 300.0) -> None:
-    grid = PlanningGrid("Asia/Singapore", 30)
-    starts = grid.interval_starts(FIRST_DAY, FIRST_DAY + timedelta(days=7 * WEEKS - 1))
-    IntervalVolume.objects.bulk_create(
-        IntervalVolume(
-            queue=queue,
-            interval_start=start,
-            interval_minutes=30,
-            volume=periodic_volume(start, "Asia/Singapore"),
-            aht_seconds=aht,
-            source=VolumeSource.CSV,
-        )
-        for start in starts
-    )
-
-
-@pytest.fixture
-def computed(org, queues, django_capture_on_commit_callbacks):
-    """A one-week seasonal-naive forecast of Alpha chat, computed by its task (eager) when the request commits."""
-    seed_history(queues.alpha)
-    with django_capture_on_commit_callbacks(execute=True):
-        forecast = services.forecast_request(
-            queue=queues.alpha, horizon_days=7, method="seasonal_naive", created_by=org.manager_a
-        )
-    forecast.refresh_from_db()
-    return forecast
+from tests.scheduling.history import seed_history
 
 
 def test_a_requested_forecast_is_computed_under_its_job_with_accuracy_and_requirements(computed, queues):

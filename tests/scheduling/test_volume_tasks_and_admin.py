@@ -97,3 +97,32 @@ def test_a_forecast_change_page_shows_its_accuracy(org, queues, django_capture_o
 
     assert page.status_code == 200
     assert "seasonal_naive" in page.content.decode()
+
+
+def test_admins_read_scenarios_in_the_admin_but_cannot_add_or_change_them(
+    org, queues, django_capture_on_commit_callbacks
+):
+    from scheduling import services
+    from tests.scheduling.test_forecasts import seed_history
+
+    seed_history(queues.alpha)
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast = services.forecast_request(queue=queues.alpha, horizon_days=1, method="seasonal_naive")
+    scenario = services.scenario_save(forecast=forecast, name="Launch", changes={"volume_percent": 20.0})
+    admin_client, manager_client = Client(), Client()
+    admin_client.login(username=org.admin.username, password=PASSWORD)
+    manager_client.login(username=org.manager_a.username, password=PASSWORD)
+
+    changelist = admin_client.get(f"/admin/scheduling/scenario/?forecast__queue__id__exact={queues.alpha.pk}")
+    detail = admin_client.get(f"/admin/scheduling/scenario/{scenario.pk}/change/")
+
+    assert changelist.status_code == 200
+    page = changelist.content.decode()
+    assert "1 scenario" in page
+    assert '<td class="field-name">Launch</td>' in page
+    assert f'<td class="field-peak">{scenario.peak_required_agents}</td>' in page
+    assert detail.status_code == 200
+    assert "Launch" in detail.content.decode()
+    assert 'name="_save"' not in detail.content.decode()  # view only
+    assert admin_client.get("/admin/scheduling/scenario/add/").status_code == 403
+    assert manager_client.get("/admin/scheduling/scenario/").status_code == 302
