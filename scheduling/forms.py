@@ -26,6 +26,7 @@ from .models import StaffingSettings
 
 DEFAULT_HORIZON_DAYS = 28
 HISTORY_BUILD_DAYS = 84
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 METHOD_LABELS = {
     "auto": "Automatic (best backtest)",
@@ -327,3 +328,26 @@ class ScenarioNameForm(forms.Form):
                 self.add_error("scenario_name" if field == "name" else None, messages)
         else:
             self.add_error(None, error.messages)
+
+
+class VolumeImportForm(forms.Form):
+    """A CSV file of interval volumes to import (``interval_start,queue,volume,aht_seconds``), at most 20 MB."""
+
+    file = forms.FileField(
+        label="CSV file",
+        error_messages={
+            "required": "Choose a CSV file to import.",
+            "empty": "The file is empty.",
+            "invalid": "Choose a CSV file to import.",
+        },
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; import at most 20 MB at once (split it by month).",
+                code="too_large",
+            )
+        return upload

@@ -21,4 +21,5 @@ urlpatterns = [
         name="capacity-scenario-delete",
     ),
     path("history/build/", views.history_build, name="capacity-history-build"),
+    path("history/import/", views.history_import, name="capacity-history-import"),
 ]

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -35,6 +36,7 @@ from .forms import (
     CapacityWeek,
     ForecastRequestForm,
     ScenarioNameForm,
+    VolumeImportForm,
     WhatIfForm,
     parse_iso_week,
 )
@@ -178,6 +180,27 @@ def _capacity_page(request: HttpRequest, *, queues: list[Queue], params: Any) ->
     )
 
 
+SHOWN_IMPORT_PROBLEMS = 10
+
+
+@dataclass(frozen=True)
+class ImportProblems:
+    """A refused CSV import in words (``Line 3 · volume: Cannot be negative.``): the first ten, and how many more."""
+
+    shown: list[str]
+    more: int
+
+    @classmethod
+    def of(cls, line_errors: dict[int, dict[str, list[str]]]) -> ImportProblems:
+        problems = [
+            f"Line {line} · {field_name}: {message}"
+            for line, fields in sorted(line_errors.items())
+            for field_name, field_messages in fields.items()
+            for message in field_messages
+        ]
+        return cls(shown=problems[:SHOWN_IMPORT_PROBLEMS], more=max(0, len(problems) - SHOWN_IMPORT_PROBLEMS))
+
+
 def _job_finished(forecast: Forecast) -> bool:
     return forecast.job is None or forecast.job.is_finished
 
@@ -190,6 +213,8 @@ def _render_page(
     adjustment_form: AdjustmentForm | None = None,
     what_if_form: WhatIfForm | None = None,
     scenario_form: ScenarioNameForm | None = None,
+    import_form: VolumeImportForm | None = None,
+    import_problems: ImportProblems | None = None,
     status: int = 200,
 ) -> HttpResponse:
     queues = list(selectors.planned_queues(user=request.user))
@@ -207,6 +232,8 @@ def _render_page(
         "adjustment_form": adjustment_form or _blank_adjustment_form(page),
         "what_if_form": None,
         "history_build_days": HISTORY_BUILD_DAYS,
+        "import_form": import_form or VolumeImportForm(),
+        "import_problems": import_problems,
     }
     if page.is_computed and page.forecast is not None:
         context["what_if_form"] = what_if_form or WhatIfForm(queue=page.queue, staffing=staffing)
@@ -433,3 +460,22 @@ def history_build(request: HttpRequest) -> HttpResponse:
             "Import its history as CSV instead.",
         )
     return redirect(page_url(queue_id=queue.pk))
+
+
+@require_POST
+@capacity_page
+def history_import(request: HttpRequest) -> HttpResponse:
+    """Import volume history from an uploaded CSV file, all-or-nothing; a refused file's lines are named on the page."""
+    queue = _planned_queue_or_404(request.user, request.POST.get("queue"))
+    params = {"queue": str(queue.pk), "week": request.POST.get("week", "")}
+    form = VolumeImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_page(request, params, import_form=form, status=400)
+    try:
+        result = services.volume_history_import_csv(content=form.cleaned_data["file"].read(), user=request.user)
+    except services.VolumeImportError as error:
+        problems = ImportProblems.of(error.line_errors)
+        return _render_page(request, params, import_form=form, import_problems=problems, status=400)
+    intervals = f"{result.rows:,} interval{pluralize(result.rows)}"
+    messages.success(request, f"Imported {intervals} for {result.queues} queue{pluralize(result.queues)}.")
+    return redirect(page_url(queue_id=queue.pk, week=params["week"]))

@@ -6,12 +6,13 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from scheduling import services
-from scheduling.forms import AdjustmentForm, WhatIfForm
+from scheduling.forms import AdjustmentForm, VolumeImportForm, WhatIfForm
 from scheduling.grid import PlanningGrid
 from scheduling.models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume, Scenario
 from scheduling.templatetags.capacity_charts import scenario_changes
@@ -90,6 +91,7 @@ def test_qa_reviewers_and_agents_get_a_403_page_on_every_capacity_url_and_no_men
         reverse("capacity-adjustment-add", args=[computed.pk]),
         reverse("capacity-adjustment-remove", args=[computed.pk, adjustment.pk]),
         reverse("capacity-history-build"),
+        reverse("capacity-history-import"),
         reverse("capacity-scenario-save", args=[computed.pk]),
         reverse("capacity-scenario-delete", args=[computed.pk, scenario.pk]),
     ]
@@ -222,7 +224,7 @@ def test_empty_states_no_queues_no_history_no_forecast(org, queues):
     assert "No volume history for Alpha chat yet" in page
     assert "Build history from conversations" in page
     assert "No forecast yet" in page
-    assert "Forecasts learn from volume history: build or import it first (above)." in page
+    assert "Forecasts learn from volume history: build it (above) or import it (below) first." in page
     assert "Request forecast" not in page
 
     seed_history(queues.alpha)
@@ -247,6 +249,119 @@ def test_build_history_counts_the_last_84_days_of_conversations(org, queues):
     assert "(4,032 intervals)." in page
     assert IntervalVolume.objects.filter(queue=queues.alpha).count() == 84 * 48
     assert sum(IntervalVolume.objects.filter(queue=queues.alpha).values_list("volume", flat=True)) == 2
+
+
+# --- Importing volume history from CSV ----------------------------------------------------------
+
+
+def csv_file(*lines: str) -> SimpleUploadedFile:
+    content = "\n".join(["interval_start,queue,volume,aht_seconds", *lines]) + "\n"
+    return SimpleUploadedFile("volumes.csv", content.encode(), content_type="text/csv")
+
+
+def post_import(user, queue: Queue, upload: SimpleUploadedFile | None, **extra):
+    data: dict = {"queue": queue.pk} | ({"file": upload} if upload is not None else {})
+    return client_for(user).post(reverse("capacity-history-import"), data, **extra)
+
+
+def test_the_volume_history_card_offers_the_import_the_rebuild_and_the_csv_format(org, queues):
+    page = squashed(text_of(client_for(org.manager_a).get(reverse("capacity"))))
+
+    assert 'enctype="multipart/form-data" action="/capacity/history/import/#history-heading"' in page
+    assert '<input type="file" name="file" accept=".csv,text/csv" required id="id_file">' in page
+    assert "Columns <code>interval_start,queue,volume,aht_seconds</code>" in page
+    assert '<a href="/api/docs/">format in the API docs</a>' in page
+    assert page.count('action="/capacity/history/build/"') == 2  # the empty state's and the card's
+    assert 'Rebuild from conversations</button> <span class="hint">Alpha chat, the last 84 complete days' in page
+
+
+def test_importing_a_csv_stores_its_intervals_and_says_how_many(org, queues):
+    upload = csv_file(
+        "2026-03-02T09:00:00+08:00,Alpha chat,42,540",
+        "2026-03-02T09:30:00+08:00,Alpha chat,51,",
+        "2026-03-02T10:00:00+08:00,Alpha chat,7,300",
+    )
+
+    response = post_import(org.manager_a, queues.alpha, upload, follow=True)
+
+    page = text_of(response)
+    assert response.redirect_chain == [(f"/capacity/?queue={queues.alpha.pk}", 302)]
+    assert "Imported 3 intervals for 1 queue." in page
+    stored = IntervalVolume.objects.filter(queue=queues.alpha).order_by("interval_start")
+    assert [(row.interval_start, row.volume, row.aht_seconds) for row in stored] == [
+        (datetime(2026, 3, 2, 1, 0, tzinfo=UTC), 42, 540),
+        (datetime(2026, 3, 2, 1, 30, tzinfo=UTC), 51, None),
+        (datetime(2026, 3, 2, 2, 0, tzinfo=UTC), 7, 300),
+    ]
+
+
+def test_a_refused_csv_names_each_bad_line_and_stores_nothing(org, queues):
+    upload = csv_file(
+        "2026-03-02T09:00:00+08:00,Alpha chat,42,540",
+        "2026-03-02T09:30:00+08:00,Alpha chat,-3,",
+        "yesterday,Nowhere,x,",
+    )
+
+    response = post_import(org.manager_a, queues.alpha, upload)
+
+    page = squashed(text_of(response, 400))
+    problems = re.findall(r"<li>(Line [^<]+)</li>", page)
+    assert problems == [
+        "Line 3 · volume: Cannot be negative.",
+        "Line 4 · queue: No queue is named “Nowhere”.",
+        "Line 4 · interval_start: “yesterday” is not an ISO 8601 date-time (e.g. 2026-03-02T09:30:00+08:00).",
+        "Line 4 · volume: “x” is not a number.",
+    ]
+    assert "Nothing was imported: fix these lines and import the file again." in page
+    assert "more</li>" not in page
+    assert IntervalVolume.objects.count() == 0
+
+
+def test_more_than_ten_bad_lines_show_the_first_ten_and_how_many_more(org, queues):
+    upload = csv_file(*(f"2026-03-02T{hour:02d}:00:00+08:00,Alpha chat,-1," for hour in range(13)))
+
+    page = squashed(text_of(post_import(org.manager_a, queues.alpha, upload), 400))
+
+    problems = re.findall(r"<li>(Line [^<]+)</li>", page)
+    assert problems == [f"Line {line} · volume: Cannot be negative." for line in range(2, 12)]
+    assert '<li class="muted">…and 3 more</li>' in page
+    assert IntervalVolume.objects.count() == 0
+
+
+def test_importing_without_a_file_is_a_form_error(org, queues):
+    page = text_of(post_import(org.manager_a, queues.alpha, None), 400)
+
+    assert '<p class="field-error" id="id_file_error">Choose a CSV file to import.</p>' in page
+    assert IntervalVolume.objects.count() == 0
+
+
+def test_a_file_over_20_mb_is_refused_before_it_is_read():
+    big = SimpleUploadedFile("volumes.csv", b"x" * (20 * 1024 * 1024 + 1), content_type="text/csv")
+
+    form = VolumeImportForm(data={}, files={"file": big})
+
+    assert form.errors == {"file": ["The file is 20.0 MB; import at most 20 MB at once (split it by month)."]}
+
+
+def test_a_manager_cannot_import_a_line_for_a_queue_they_do_not_plan(org, queues):
+    upload = csv_file("2026-03-02T09:00:00+08:00,Alpha chat,42,540", "2026-03-02T09:00:00+08:00,Bravo chat,5,")
+
+    page = squashed(text_of(post_import(org.manager_a, queues.alpha, upload), 400))
+
+    assert re.findall(r"<li>(Line [^<]+)</li>", page) == [
+        "Line 3 · queue: You do not plan queue “Bravo chat” (it is not staffed by a team you manage)."
+    ]
+    assert IntervalVolume.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["qa", "agent"])
+def test_qa_reviewers_and_agents_cannot_import(org, queues, who):
+    user = org.qa if who == "qa" else org.agent_a1.user
+
+    response = post_import(user, queues.alpha, csv_file("2026-03-02T09:00:00+08:00,Alpha chat,42,540"))
+
+    assert "Capacity planning is for managers" in text_of(response, 403)
+    assert IntervalVolume.objects.count() == 0
 
 
 # --- New forecasts ---------------------------------------------------------------------------------
