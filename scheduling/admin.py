@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from supportops.admin import AdminRoleAccessMixin, ReadOnlyMixin
 
-from .models import Forecast, ForecastAdjustment, IntervalVolume, Scenario, StaffingSettings
+from .models import Forecast, ForecastAdjustment, ForecastInterval, IntervalVolume, Scenario, StaffingSettings
 
 
 @admin.register(IntervalVolume)
@@ -109,3 +109,23 @@ class ScenarioAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="Peak agents", ordering="peak_required_agents")
     def peak(self, scenario: Scenario) -> int:
         return scenario.peak_required_agents
+
+
+@admin.register(ForecastInterval)
+class ForecastIntervalAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Each forecast interval with its adjusted volume and required agents, for checking a forecast by hand."""
+
+    list_display = [
+        "forecast",
+        "interval_start",
+        "volume",
+        "adjustment_factor",
+        "aht_seconds",
+        "required_agents",
+        "required_fte",
+    ]
+    list_filter = ["forecast__queue"]
+    list_select_related = ["forecast__queue"]
+    raw_id_fields = ["forecast"]
+    date_hierarchy = "interval_start"
+    search_fields = ["forecast__name", "forecast__queue__name"]

@@ -434,12 +434,19 @@ def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[
         history_aht = np.array(
             [aht_by_start.get(start, np.nan) for start in history.grid.datetimes()], dtype=np.float64
         )
-        aht = forecasting.forecast_aht(history, history_aht, horizon)
     except ValueError as error:
         raise ValidationError({"queue": f"Cannot forecast {queue}: {error}"}) from error
+    default_aht = DEFAULT_AHT_SECONDS.get(queue.channel, 300.0)
+    aht_notes: list[str] = []
+    try:
+        aht = forecasting.forecast_aht(history, history_aht, horizon)
+    except ValueError as error:
+        # A queue with no handled contacts yet still needs a requirement: plan with the channel's usual AHT.
+        aht = np.full(len(horizon), np.nan)
+        aht_notes.append(f"AHT: {error}; planned with {default_aht:g} s, the usual for {queue.get_channel_display()}.")
 
     volumes = np.clip(np.nan_to_num(result.values, nan=0.0), 0, None)
-    aht = np.where(np.isfinite(aht) & (aht > 0), aht, DEFAULT_AHT_SECONDS.get(queue.channel, 300.0))
+    aht = np.where(np.isfinite(aht) & (aht > 0), aht, default_aht)
     horizon_starts = horizon.datetimes()
     with transaction.atomic():
         forecast.intervals.all().delete()
@@ -468,7 +475,11 @@ def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[
             {"method": score.method, "mase": _finite(score.mase), "wape": _finite(score.wape)}
             for score in result.scores
         ]
-        forecast.notes = [*result.notes, *(f"{skip.method} skipped: {skip.reason}" for skip in result.skipped)]
+        forecast.notes = [
+            *result.notes,
+            *(f"{skip.method} skipped: {skip.reason}" for skip in result.skipped),
+            *aht_notes,
+        ]
         forecast.save()
         progress(0.9, "Computing staffing requirements")
         forecast_update_requirements(forecast=forecast)

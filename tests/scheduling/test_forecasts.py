@@ -1,6 +1,6 @@
 """Forecast versions: computed in the background from volume history, with requirements, adjustments, what-ifs."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -316,3 +316,17 @@ def test_every_forecast_action_is_404_for_another_manager_and_403_for_agents_and
     assert call(org.qa).status_code == 403
     assert computed.adjustments.count() == 0
     assert computed.scenarios.count() == 0
+
+
+def test_a_queue_with_only_quiet_history_is_forecast_with_the_channels_usual_aht(
+    org, queues, django_capture_on_commit_callbacks
+):
+    services.volume_history_build(queue=queues.alpha, first_day=date(2026, 2, 2), last_day=date(2026, 3, 8))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast = services.forecast_request(queue=queues.alpha, horizon_days=1, method="seasonal_naive")
+
+    forecast.refresh_from_db()
+    assert forecast.job.status == "succeeded"
+    assert set(forecast.intervals.values_list("volume", "aht_seconds", "required_agents")) == {(0.0, 540.0, 0)}
+    assert forecast.notes[-1].endswith("planned with 540 s, the usual for Chat.")

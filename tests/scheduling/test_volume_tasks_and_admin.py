@@ -97,6 +97,10 @@ def test_a_forecast_change_page_shows_its_accuracy(org, queues, django_capture_o
 
     assert page.status_code == 200
     assert "seasonal_naive" in page.content.decode()
+    intervals = client.get(f"/admin/scheduling/forecastinterval/?forecast__queue__id__exact={queues.alpha.pk}")
+    assert intervals.status_code == 200
+    assert "48 forecast intervals" in " ".join(intervals.content.decode().split())
+    assert client.get("/admin/scheduling/forecastinterval/add/").status_code == 403
 
 
 def test_admins_read_scenarios_in_the_admin_but_cannot_add_or_change_them(
