@@ -22,9 +22,9 @@ from supportops.choices import CONCURRENT_CHANNELS
 from supportops.models import Conversation, Market, Queue, Team
 from supportops.services import ProgressCallback, job_create
 
-from . import erlang, forecasting
-from .grid import AmbiguousLocalTime, NonexistentLocalTime, PlanningGrid, local_to_utc
-from .models import (
+from .. import erlang, forecasting
+from ..grid import AmbiguousLocalTime, NonexistentLocalTime, PlanningGrid, local_to_utc
+from ..models import (
     Forecast,
     ForecastAdjustment,
     ForecastInterval,
@@ -34,7 +34,7 @@ from .models import (
     VolumeSource,
     queues_planned_by,
 )
-from .selectors import queue_planning_grid
+from ..selectors import queue_planning_grid
 
 MAX_BUILD_DAYS = 400
 MAX_IMPORT_ROWS = 200_000
@@ -383,7 +383,7 @@ def forecast_request(
         job=job,
         created_by=created_by,
     )
-    from .tasks import compute_forecast  # tasks import this module
+    from ..tasks import compute_forecast  # tasks import this module
 
     transaction.on_commit(lambda: compute_forecast.delay(forecast.pk))
     return forecast
