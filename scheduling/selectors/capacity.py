@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from supportops import access
 from supportops.models import Queue, Team
 
-from .grid import PlanningGrid
-from .models import (
+from ..grid import PlanningGrid
+from ..models import (
     Forecast,
     ForecastAdjustment,
     ForecastInterval,

@@ -1,0 +1,3 @@
+"""Scheduling reads shared by the API, pages, admin and reports, one module per topic."""
+
+from .capacity import *  # noqa: F403
