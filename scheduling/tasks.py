@@ -45,3 +45,10 @@ def compute_forecast(forecast_id: int) -> dict[str, Any] | None:
         job_id=forecast.job_id, work=lambda progress: services.forecast_compute(forecast=forecast, progress=progress)
     )
     return job.result
+
+
+@shared_task(name="scheduling.tasks.generate_schedule")
+def generate_schedule(job_id: int) -> dict[str, Any] | None:
+    """Generate a team week under its job (progress, report or failure); redelivery does nothing."""
+    job = services.schedule_generate_job(job_id=job_id)
+    return job.result

@@ -190,6 +190,9 @@ class ForecastInterval(models.Model):
     required_agents = models.PositiveIntegerField(
         null=True, blank=True, help_text="Agents needed on the queue, after shrinkage."
     )
+    required_on_queue = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Agents needed on the queue itself, before shrinkage (what shifts must cover)."
+    )
     required_fte = models.FloatField(null=True, blank=True, help_text="Workload in FTE before rounding and shrinkage.")
 
     class Meta:

@@ -309,10 +309,11 @@ class AvailabilityQuerySet(models.QuerySet["Availability"]):
 class Availability(models.Model):
     """When an agent can work: a weekly window (``weekday``) or a dated exception (``on_date``), in local time.
 
-    Rules for one day: dated entries replace the weekly ones of that weekday. If an agent has any
-    available/preferred/unpreferred window that day, shifts must lie within them; ``unavailable`` windows are
-    never worked. An agent with no entries at all is available any time. ``end_time`` 00:00 means midnight at
-    the end of the day.
+    Rules for one day: dated working windows (available, preferred, unpreferred) replace the weekday's working
+    windows, and shifts must lie within the day's working windows; ``unavailable`` windows (weekly or dated) are
+    never worked. An agent who keeps a weekly pattern is unavailable on days it leaves empty; an agent with no
+    weekly working windows may work any time not marked unavailable. ``end_time`` 00:00 means midnight at the end
+    of the day.
     """
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="availability")

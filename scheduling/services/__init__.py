@@ -1,3 +1,6 @@
 """Scheduling writes, one module per topic; everything public is importable from ``scheduling.services``."""
 
 from .capacity import *  # noqa: F403
+from .generation import *  # noqa: F403
+from .requests import *  # noqa: F403
+from .shifts import *  # noqa: F403

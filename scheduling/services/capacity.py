@@ -499,8 +499,9 @@ def staffing_requirements(
     aht_seconds: np.ndarray,
     interval_minutes: int,
     local_dates: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Agents to schedule per interval (after shrinkage) and the workload in FTE, by the queue's channel.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agents to schedule per interval (after shrinkage), the workload in FTE, and the agents needed on the
+    queue itself (before shrinkage: what a schedule with its breaks placed must cover), by the queue's channel.
 
     Live queues: Erlang C (chat and messaging with the queue's concurrency) to the queue's service
     level, capped at the team's maximum occupancy. Async queues (email, social): the flat level per
@@ -537,7 +538,7 @@ def staffing_requirements(
         sickness=staffing.sickness,
         other=staffing.other,
     )
-    return erlang.apply_shrinkage(raw, shrinkage), fte
+    return erlang.apply_shrinkage(raw, shrinkage), fte, raw
 
 
 @transaction.atomic
@@ -554,14 +555,15 @@ def forecast_update_requirements(*, forecast: Forecast) -> None:
             if adjustment.start <= interval.interval_start < adjustment.end:
                 factor *= adjustment.factor
         interval.adjustment_factor = factor
-    required, fte = _requirements_of(
+    required, fte, on_queue = _requirements_of(
         forecast, intervals, queue=forecast.queue, staffing=staffing_settings_for(forecast.queue)
     )
     for index, interval in enumerate(intervals):
         interval.required_agents = int(required[index])
         interval.required_fte = float(fte[index])
+        interval.required_on_queue = int(on_queue[index])
     ForecastInterval.objects.bulk_update(
-        intervals, ["adjustment_factor", "required_agents", "required_fte"], batch_size=2000
+        intervals, ["adjustment_factor", "required_agents", "required_fte", "required_on_queue"], batch_size=2000
     )
 
 
@@ -573,7 +575,7 @@ def _requirements_of(
     staffing: StaffingSettings,
     volume_factor: float = 1.0,
     aht_seconds: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     zone = ZoneInfo(forecast.zone_name)
     volumes = np.array([interval.adjusted_volume for interval in intervals], dtype=np.float64) * volume_factor
     if aht_seconds is not None:
@@ -654,7 +656,7 @@ def forecast_what_if(*, forecast: Forecast, changes: dict[str, Any]) -> WhatIf:
         staffing.time_off = staffing.sickness = staffing.other = 0.0
     if "max_occupancy" in changes:
         staffing.max_occupancy = changes["max_occupancy"]
-    required, _ = _requirements_of(
+    required, _, _ = _requirements_of(
         forecast,
         intervals,
         queue=queue,

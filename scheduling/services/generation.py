@@ -1,0 +1,412 @@
+"""Schedule generation: turn a team's week (templates, agents, rules, requirement) into an optimizer problem, solve
+it in the background under a Job, and store the result as the week's draft shifts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from supportops import services as core_services
+from supportops.choices import AgentStatus, JobStatus
+from supportops.models import Agent, Job, Queue, Team
+
+from .. import optimizer
+from ..grid import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc
+from ..models import (
+    ActivityKind,
+    Availability,
+    AvailabilityKind,
+    BookedActivity,
+    BreakKind,
+    RequestStatus,
+    Schedule,
+    ScheduleRules,
+    Shift,
+    ShiftActivity,
+    ShiftTemplate,
+    TimeOffRequest,
+)
+from ..selectors.shifts import WeekSlots, requirement_for, team_queues, week_slots
+from .shifts import day_availability, schedule_for, schedule_rules_for
+
+SCHEDULABLE_STATUSES = (AgentStatus.ACTIVE, AgentStatus.NESTING)
+ProgressCallback = Callable[[float, str], None]
+
+
+class GenerationInput:
+    """The optimizer problem for one team week plus what is needed to map its answer back to rows."""
+
+    def __init__(
+        self,
+        *,
+        problem: optimizer.Problem,
+        slots: WeekSlots,
+        agents: dict[str, Agent],
+        queues: dict[str, Queue],
+        templates: dict[str, tuple[ShiftTemplate, list[Any]]],
+        booked: dict[str, list[BookedActivity]],
+        notes: list[str],
+    ):
+        self.problem = problem
+        self.slots = slots
+        self.agents = agents
+        self.queues = queues
+        self.templates = templates
+        self.booked = booked
+        self.notes = notes
+
+
+def _slot_set(slots: WeekSlots, start: datetime, end: datetime) -> set[int]:
+    first = max(0, slots.index(start))
+    last = min(slots.slot_count, math.ceil((end - slots.starts[0]).total_seconds() / 60 / slots.slot_minutes))
+    return set(range(first, last))
+
+
+def _is_night(start: datetime, end: datetime, zone: Any, rules: ScheduleRules) -> bool:
+    """True when any worked minute falls in the team's night window (local time)."""
+    night_start = rules.night_starts.hour * 60 + rules.night_starts.minute
+    night_end = rules.night_ends.hour * 60 + rules.night_ends.minute
+    instant = start
+    while instant < end:
+        local = instant.astimezone(zone)
+        minute = local.hour * 60 + local.minute
+        inside = (
+            (night_start <= minute or minute < night_end)
+            if night_start > night_end
+            else night_start <= minute < night_end
+        )
+        if inside:
+            return True
+        instant += timedelta(minutes=15)
+    return False
+
+
+def build_generation_input(*, schedule: Schedule) -> GenerationInput:
+    """Read everything the optimizer needs for the schedule's team and week in a fixed number of queries."""
+    team: Team = schedule.team
+    zone = team.zone
+    rules = schedule_rules_for(team)
+    notes: list[str] = []
+    templates = list(ShiftTemplate.objects.filter(team=team, is_active=True).prefetch_related("break_rules"))
+    if not templates:
+        raise ValidationError({"team": f"{team} has no active shift templates: add some before generating."})
+    template_rules = {template.pk: list(template.break_rules.all()) for template in templates}
+    longest = max(template.length_minutes(template_rules[template.pk]) for template in templates)
+    slots = week_slots(team, schedule.week_start, spill_hours=math.ceil(longest / 60))
+    step = slots.slot_minutes
+
+    options: list[optimizer.ShiftOption] = []
+    template_by_key: dict[str, tuple[ShiftTemplate, list[Any]]] = {}
+    for template in templates:
+        breaks = template_rules[template.pk]
+        length = template.length_minutes(breaks) // step
+        break_specs = tuple(
+            optimizer.BreakSpec(
+                kind=rule.kind,
+                length=rule.duration_minutes // step,
+                earliest_start=rule.earliest_start_minutes // step,
+                latest_start=rule.latest_start_minutes // step,
+            )
+            for rule in breaks
+        )
+        for day in range(7):
+            local_day = schedule.week_start + timedelta(days=day)
+            if not template.works_on(local_day.weekday()):
+                continue
+            try:
+                start = local_to_utc(datetime.combine(local_day, template.start_time), zone)
+            except NonexistentLocalTime:
+                notes.append(f"{template.name} is not used on {local_day:%a %d %b}: its start time does not exist.")
+                continue
+            except AmbiguousLocalTime:
+                start = datetime.combine(local_day, template.start_time, tzinfo=zone).astimezone(UTC)
+            first = slots.index(start)
+            key = f"t{template.pk}d{day}"
+            template_by_key[key] = (template, breaks)
+            options.append(
+                optimizer.ShiftOption(
+                    key=key,
+                    day=day,
+                    start=first,
+                    length=length,
+                    paid_slots=template.paid_minutes // step,
+                    breaks=break_specs,
+                    is_night=_is_night(start, start + timedelta(minutes=length * step), zone, rules),
+                )
+            )
+
+    queues = team_queues(team)
+    requirement = requirement_for(queues, slots)
+    notes.extend(requirement.notes)
+    queue_skills = {queue.pk: {skill.pk for skill in queue.required_skills.all()} for queue in queues}
+
+    agents = list(
+        Agent.objects.filter(team=team, status__in=SCHEDULABLE_STATUSES)
+        .select_related("user")
+        .prefetch_related("agent_skills")
+        .order_by("pk")
+    )
+    horizon_start, horizon_end = slots.starts[0], slots.starts[-1] + timedelta(minutes=step)
+    agent_ids = [agent.pk for agent in agents]
+    availability: dict[int, list[Availability]] = {pk: [] for pk in agent_ids}
+    for entry in Availability.objects.filter(agent_id__in=agent_ids):
+        availability[entry.agent_id].append(entry)
+    time_off: dict[int, list[TimeOffRequest]] = {pk: [] for pk in agent_ids}
+    for request in TimeOffRequest.objects.filter(
+        agent_id__in=agent_ids, status=RequestStatus.APPROVED, starts_at__lt=horizon_end, ends_at__gt=horizon_start
+    ):
+        time_off[request.agent_id].append(request)
+    booked: dict[int, list[BookedActivity]] = {pk: [] for pk in agent_ids}
+    for activity in BookedActivity.objects.filter(
+        agent_id__in=agent_ids, starts_at__lt=horizon_end, ends_at__gt=horizon_start
+    ):
+        booked[activity.agent_id].append(activity)
+    # Shifts outside this schedule (other weeks, other teams) bound rest and block their time.
+    lookback = timedelta(days=8)
+    other_shifts: dict[int, list[Shift]] = {pk: [] for pk in agent_ids}
+    for shift in Shift.objects.filter(
+        agent_id__in=agent_ids, starts_at__lt=horizon_end + lookback, ends_at__gt=horizon_start - lookback
+    ).exclude(schedule=schedule):
+        other_shifts[shift.agent_id].append(shift)
+
+    rest_slots = math.ceil(float(rules.min_rest_hours) * 60 / step)
+    specs: list[optimizer.AgentSpec] = []
+    for agent in agents:
+        skills = {link.skill_id for link in agent.agent_skills.all()}
+        groups = tuple(str(queue.pk) for queue in queues if queue_skills[queue.pk] <= skills)
+        if not groups:
+            notes.append(f"{agent} has the skills for none of the team's queues and is not scheduled.")
+            continue
+        unavailable: set[int] = set()
+        preferred: set[int] = set()
+        unpreferred: set[int] = set()
+        for day in range(-1, 8):
+            local_day = schedule.week_start + timedelta(days=day)
+            rules_of_day = day_availability(availability[agent.pk], local_day)
+            day_start = datetime.combine(local_day, time(0), tzinfo=zone).astimezone(UTC)
+            day_end = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+            def at(minute: int, day_start: datetime = day_start) -> datetime:
+                return day_start + timedelta(minutes=minute)
+
+            for begin, end in rules_of_day.unavailable:
+                unavailable |= _slot_set(slots, at(begin), at(end))
+            if rules_of_day.working is not None:
+                day_slots = _slot_set(slots, day_start, day_end)
+                allowed: set[int] = set()
+                for begin, end, kind in rules_of_day.working:
+                    window = _slot_set(slots, at(begin), at(end))
+                    allowed |= window
+                    if kind == AvailabilityKind.PREFERRED:
+                        preferred |= window
+                    elif kind == AvailabilityKind.UNPREFERRED:
+                        unpreferred |= window
+                unavailable |= day_slots - allowed
+        for request in time_off[agent.pk]:
+            unavailable |= _slot_set(slots, request.starts_at, request.ends_at)
+        earliest_start, latest_end = 0, None
+        for shift in other_shifts[agent.pk]:
+            unavailable |= _slot_set(slots, shift.starts_at, shift.ends_at)
+            if shift.ends_at <= horizon_start + timedelta(hours=24):
+                earliest_start = max(earliest_start, slots.index(shift.ends_at) + rest_slots)
+            elif shift.starts_at >= horizon_start + timedelta(days=7):
+                end_slot = slots.index(shift.starts_at) - rest_slots
+                latest_end = end_slot if latest_end is None else min(latest_end, end_slot)
+        off_queue: set[int] = set()
+        for activity in booked[agent.pk]:
+            off_queue |= _slot_set(slots, activity.starts_at, activity.ends_at)
+        worked_before = {
+            shift.starts_at.astimezone(zone).date()
+            for shift in other_shifts[agent.pk]
+            if shift.starts_at < horizon_start
+        }
+        run, cursor = 0, schedule.week_start - timedelta(days=1)
+        while cursor in worked_before:
+            run, cursor = run + 1, cursor - timedelta(days=1)
+        previous_starts = {}
+        for shift in other_shifts[agent.pk]:
+            if horizon_start - timedelta(days=7) <= shift.starts_at < horizon_start:
+                index = slots.index(shift.starts_at + timedelta(days=7))
+                previous_starts[(shift.starts_at.astimezone(zone).date().weekday())] = index
+        specs.append(
+            optimizer.AgentSpec(
+                key=str(agent.pk),
+                groups=groups,
+                min_paid_slots=int(float(agent.contracted_hours_min) * 60 // step),
+                max_paid_slots=int(float(agent.contracted_hours_max) * 60 // step),
+                max_days=rules.max_working_days,
+                max_consecutive_days=rules.max_consecutive_days,
+                unavailable=frozenset(unavailable),
+                off_queue=frozenset(off_queue),
+                preferred=frozenset(preferred),
+                unpreferred=frozenset(unpreferred),
+                earliest_start=earliest_start,
+                latest_end=latest_end,
+                consecutive_days_before=run,
+                previous_starts=previous_starts,
+            )
+        )
+    problem = optimizer.Problem(
+        slot_minutes=step,
+        slot_count=slots.slot_count,
+        day_count=7,
+        requirement={str(queue_id): values for queue_id, values in requirement.by_queue.items()},
+        options=tuple(options),
+        agents=tuple(specs),
+        rules=optimizer.Rules(min_rest_slots=rest_slots, max_simultaneous_breaks=rules.max_simultaneous_breaks),
+        weights=optimizer.Weights(
+            under_coverage=rules.weight_under_coverage,
+            over_coverage=rules.weight_over_coverage,
+            preference=rules.weight_preference,
+            fairness=rules.weight_fairness,
+            stability=rules.weight_stability,
+        ),
+    )
+    return GenerationInput(
+        problem=problem,
+        slots=slots,
+        agents={str(agent.pk): agent for agent in agents},
+        queues={str(queue.pk): queue for queue in queues},
+        templates=template_by_key,
+        booked={str(pk): rows for pk, rows in booked.items()},
+        notes=notes,
+    )
+
+
+def report_dict(report: optimizer.Report, *, team: Team, schedule: Schedule, notes: list[str]) -> dict[str, Any]:
+    """The optimizer's report as stored on the schedule, printed by the command and returned by the API."""
+    data = asdict(report)
+    data["unmet_minimum_hours"] = dict(report.unmet_minimum_hours)
+    data["notes"] = [*notes, *report.notes]
+    return {"team": team.slug, "week": schedule.iso_week, "schedule_id": schedule.pk, **data}
+
+
+@transaction.atomic
+def _store_solution(generation: GenerationInput, solution: optimizer.Solution, schedule: Schedule) -> int:
+    slots = generation.slots
+    options = {option.key: option for option in generation.problem.options}
+    Shift.objects.filter(schedule=schedule).delete()
+    shifts: list[Shift] = []
+    activities: list[tuple[int, ShiftActivity]] = []
+    for assignment in solution.assignments:
+        option = options[assignment.option]
+        template, rules = generation.templates[assignment.option]
+        agent = generation.agents[assignment.agent]
+        starts_at = slots.starts[0] + timedelta(minutes=option.start * slots.slot_minutes)
+        ends_at = starts_at + timedelta(minutes=option.length * slots.slot_minutes)
+        shift = Shift(
+            schedule=schedule,
+            agent=agent,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            queue=generation.queues[assignment.group],
+            template=template,
+        )
+        shifts.append(shift)
+        paid_by_kind = {rule.kind: rule.is_paid for rule in rules}
+        for placed in assignment.breaks:
+            begin = slots.starts[0] + timedelta(minutes=placed.start * slots.slot_minutes)
+            activities.append(
+                (
+                    len(shifts) - 1,
+                    ShiftActivity(
+                        kind=ActivityKind.LUNCH if placed.kind == BreakKind.LUNCH else ActivityKind.BREAK,
+                        starts_at=begin,
+                        ends_at=begin + timedelta(minutes=placed.length * slots.slot_minutes),
+                        is_paid=paid_by_kind.get(placed.kind, placed.kind != BreakKind.LUNCH),
+                    ),
+                )
+            )
+        for booked in generation.booked.get(assignment.agent, []):
+            if booked.starts_at >= starts_at and booked.ends_at <= ends_at:
+                activities.append(
+                    (
+                        len(shifts) - 1,
+                        ShiftActivity(
+                            kind=booked.kind, starts_at=booked.starts_at, ends_at=booked.ends_at, title=booked.title
+                        ),
+                    )
+                )
+    Shift.objects.bulk_create(shifts)
+    for index, activity in activities:
+        activity.shift = shifts[index]
+    ShiftActivity.objects.bulk_create(activity for _, activity in activities)
+    return len(shifts)
+
+
+def schedule_generate(
+    *, schedule: Schedule, time_limit_seconds: float | None = None, progress: ProgressCallback | None = None
+) -> dict[str, Any]:
+    """Generate the week's shifts with the optimizer and store them as the schedule's current shifts.
+
+    Replaces the schedule's current shifts (a published schedule then has unpublished changes). Returns the
+    report: solver status, solve time, coverage in agent-hours, lower bound and gap.
+    """
+    schedule = Schedule.objects.select_related("team").get(pk=schedule.pk)
+    report_progress = progress or (lambda fraction, message: None)
+    report_progress(0.02, "Reading templates, agents and requirements")
+    generation = build_generation_input(schedule=schedule)
+    rules = schedule_rules_for(schedule.team)
+    limit = float(time_limit_seconds or rules.time_limit_seconds)
+
+    def solver_progress(fraction: float, message: str) -> None:
+        report_progress(0.05 + 0.9 * fraction, message)
+
+    if not generation.problem.agents:
+        raise ValidationError({"team": f"{schedule.team} has no active agents with the skills for its queues."})
+    solution = optimizer.solve(generation.problem, time_limit_seconds=limit, workers=2, progress=solver_progress)
+    if solution.report.status in {"INFEASIBLE", "MODEL_INVALID", "UNKNOWN"} and not solution.assignments:
+        raise ValidationError(
+            {"schedule": f"No schedule found ({solution.report.status}): {'; '.join(solution.report.notes)}"}
+        )
+    report_progress(0.96, "Saving shifts")
+    with transaction.atomic():
+        count = _store_solution(generation, solution, schedule)
+        report = report_dict(solution.report, team=schedule.team, schedule=schedule, notes=generation.notes)
+        report["shifts"] = count
+        schedule.generation_report = report
+        schedule.has_unpublished_changes = schedule.is_published
+        schedule.save(update_fields=["generation_report", "has_unpublished_changes", "updated_at"])
+    return report
+
+
+def schedule_generate_request(
+    *, team: Team, week_start: Any, user: Any, time_limit_seconds: float | None = None
+) -> tuple[Schedule, Job]:
+    """Queue the generation of a team week under a Job (progress shown while it runs). One at a time per week."""
+    if time_limit_seconds is not None and not 1 <= time_limit_seconds <= 600:
+        raise ValidationError({"time_limit": "Give a time limit between 1 and 600 seconds."})
+    with transaction.atomic():
+        schedule = schedule_for(team=team, week_start=week_start)
+        schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        running = schedule.generation_job
+        if running is not None and running.status in {JobStatus.QUEUED, JobStatus.RUNNING}:
+            raise ValidationError({"schedule": "This week is already being generated; wait for it to finish."})
+        job = core_services.job_create(
+            kind="schedule_generation",
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            parameters={"schedule_id": schedule.pk, "time_limit_seconds": time_limit_seconds},
+        )
+        schedule.generation_job = job
+        schedule.save(update_fields=["generation_job", "updated_at"])
+        from ..tasks import generate_schedule
+
+        transaction.on_commit(lambda: generate_schedule.delay(job.pk))
+    return schedule, job
+
+
+def schedule_generate_job(*, job_id: int) -> Job:
+    """Run a queued generation job (the task calls this); idempotent through ``job_run``."""
+    job = Job.objects.get(pk=job_id)
+    schedule = Schedule.objects.get(pk=job.parameters["schedule_id"])
+    limit = job.parameters.get("time_limit_seconds")
+    return core_services.job_run(
+        job_id=job_id,
+        work=lambda progress: schedule_generate(schedule=schedule, time_limit_seconds=limit, progress=progress),
+    )
