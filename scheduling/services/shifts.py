@@ -450,8 +450,9 @@ def shift_update(
     Activities that no longer fit a moved shift are dropped when none are given; booked activities inside it are
     kept. A shift may not move to another week: delete it and add one there.
     """
-    shift = Shift.objects.select_for_update().select_related("agent__team", "schedule").get(pk=shift.pk)
+    shift = Shift.objects.select_for_update().select_related("agent__team", "schedule", "queue").get(pk=shift.pk)
     agent = shift.agent
+    queue = queue or shift.queue or _default_queue(agent)
     if week_start_of(agent.team, starts_at) != shift.schedule.week_start:
         raise ValidationError({"starts_at": "A shift stays in its week; delete it and add one in the other week."})
     if activities is None:
