@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from supportops import access
 from supportops.models import Agent, Queue, Team
@@ -167,7 +167,9 @@ def week_slots(team: Team, week_start: date, *, spill_hours: int = 0) -> WeekSlo
 
 def team_queues(team: Team) -> list[Queue]:
     """Active queues the team staffs, by name, with their required skills."""
-    return list(Queue.objects.filter(teams=team, is_active=True).prefetch_related("required_skills").order_by("name"))
+    return list(
+        Queue.objects.filter(teams=team, is_active=True).prefetch_related("required_skills", "teams").order_by("name")
+    )
 
 
 @dataclass(frozen=True)
@@ -186,12 +188,13 @@ class Requirement:
         return totals
 
 
-def requirement_for(queues: Iterable[Queue], slots: WeekSlots) -> Requirement:
+def requirement_for(queues: Iterable[Queue], slots: WeekSlots, *, team: Team | None = None) -> Requirement:
     """Agents needed on each queue per slot, from each queue's newest forecast that covers the week.
 
     Uses the on-queue figure (before shrinkage; breaks are placed by the schedule itself), falling back to the
     after-shrinkage figure for forecasts computed before it was stored. A forecast on a coarser grid fills each
-    of its intervals' slots. Three queries whatever the number of queues.
+    of its intervals' slots. When ``team`` is given and a queue is also staffed by other teams, the agents those
+    teams already have on it (their current shifts) are deducted. A fixed number of queries.
     """
     queues = list(queues)
     horizon_start, horizon_end = slots.starts[0], slots.starts[-1] + timedelta(minutes=slots.slot_minutes)
@@ -218,16 +221,49 @@ def requirement_for(queues: Iterable[Queue], slots: WeekSlots) -> Requirement:
         for index in range(first, first + max(1, length // slots.slot_minutes)):
             if 0 <= index < slots.slot_count:
                 values[queue_id][index] = int(required)
-    notes = tuple(
+    notes = [
         f"No forecast covers the week for {queue.name}: its requirement is taken as zero."
         for queue in queues
         if queue.pk not in newest
-    )
+    ]
+    if team is not None:
+        shared = [queue for queue in queues if any(other.pk != team.pk for other in queue.teams.all())]
+        if shared:
+            elsewhere = _covered_by_other_teams(shared, slots, team)
+            for queue in shared:
+                deducted = 0
+                for index, count in enumerate(elsewhere.get(queue.pk, ())):
+                    taken = min(count, values[queue.pk][index])
+                    values[queue.pk][index] -= taken
+                    deducted += taken
+                if deducted:
+                    notes.append(
+                        f"{queue.name} is also staffed by other teams: their {deducted * slots.slot_minutes / 60:g}"
+                        " agent-hours on it are deducted."
+                    )
     return Requirement(
         by_queue={queue_id: tuple(row) for queue_id, row in values.items()},
         forecast_ids={queue.pk: newest.get(queue.pk) for queue in queues},
-        notes=notes,
+        notes=tuple(notes),
     )
+
+
+def _covered_by_other_teams(queues: list[Queue], slots: WeekSlots, team: Team) -> dict[int, list[int]]:
+    """Agents of other teams on each of ``queues`` per slot, from their current shifts."""
+    horizon_start, horizon_end = slots.starts[0], slots.starts[-1] + timedelta(minutes=slots.slot_minutes)
+    counts: dict[int, list[int]] = {queue.pk: [0] * slots.slot_count for queue in queues}
+    shifts = (
+        Shift.objects.filter(starts_at__lt=horizon_end, ends_at__gt=horizon_start)
+        .exclude(schedule__team=team)
+        .filter(Q(queue__in=queues) | Q(activities__queue__in=queues))
+        .distinct()
+        .prefetch_related("activities")
+    )
+    for shift in shifts:
+        for index, queue_id in on_queue_slots(shift, slots):
+            if queue_id in counts:
+                counts[queue_id][index] += 1
+    return counts
 
 
 # --- coverage --------------------------------------------------------------------------------------------------
@@ -313,7 +349,7 @@ def coverage_for(*, team: Team, week_start: date) -> Coverage:
     """
     slots = week_slots(team, week_start)
     queues = team_queues(team)
-    requirement = requirement_for(queues, slots)
+    requirement = requirement_for(queues, slots, team=team)
     scheduled: dict[int | None, list[int]] = defaultdict(lambda: [0] * slots.slot_count)
     schedule = Schedule.objects.filter(team=team, week_start=week_start).first()
     if schedule is not None:

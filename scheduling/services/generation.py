@@ -142,7 +142,7 @@ def build_generation_input(*, schedule: Schedule) -> GenerationInput:
             )
 
     queues = team_queues(team)
-    requirement = requirement_for(queues, slots)
+    requirement = requirement_for(queues, slots, team=team)
     notes.extend(requirement.notes)
     queue_skills = {queue.pk: {skill.pk for skill in queue.required_skills.all()} for queue in queues}
 

@@ -51,6 +51,18 @@ def test_coverage_counts_agents_on_queue_per_interval_against_the_requirement(or
     assert coverage["notes"] == []
 
 
+def test_a_queue_shared_with_another_team_counts_their_agents_against_the_requirement(org, alpha_queue):
+    alpha_queue.teams.add(org.team_b)
+    requirement(alpha_queue, {sg(MONDAY, 9): 3, sg(MONDAY, 9, 30): 3}, first=sg(MONDAY, 0))
+    services.shift_create(agent=org.agent_b1, starts_at=sg(MONDAY, 9), ends_at=sg(MONDAY, 17), queue=alpha_queue)
+
+    coverage = api_client_for(org.manager_a).get(f"{COVERAGE}?team=alpha&week={WEEK}").json()
+
+    by_start = {row["start"]: row["required"] for row in coverage["intervals"]}
+    assert (by_start["2026-12-07T01:00:00Z"], by_start["2026-12-07T01:30:00Z"]) == (2, 2)
+    assert coverage["notes"] == ["Alpha chat is also staffed by other teams: their 1 agent-hours on it are deducted."]
+
+
 def test_coverage_without_a_forecast_says_so(org, alpha_queue):
     coverage = api_client_for(org.admin).get(f"{COVERAGE}?team=alpha&week={WEEK}").json()
 
@@ -94,7 +106,7 @@ def test_coverage_costs_the_same_queries_whatever_the_schedule_size(org, alpha_q
     client = api_client_for(org.manager_a)
     url = f"{COVERAGE}?team=alpha&week={WEEK}"
 
-    with django_assert_num_queries(11) as few:
+    with django_assert_num_queries(12) as few:
         client.get(url)
     for offset in range(1, 5):
         for agent in (org.agent_a1, org.agent_a2):
