@@ -105,7 +105,7 @@ class ScheduleVersionInline(ReadOnlyMixin, admin.TabularInline):
 
     model = ScheduleVersion
     fields = ["number", "published_at", "published_by", "reason", "change_count"]
-    readonly_fields = fields
+    readonly_fields = ["number", "published_at", "published_by", "reason", "change_count"]
     extra = 0
     ordering = ["-number"]
 

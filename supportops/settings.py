@@ -167,7 +167,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SupportOps API",
-    "DESCRIPTION": "Org model, roles and helpdesk conversations of a customer-support organisation.",
+    "DESCRIPTION": "Org model, roles and helpdesk conversations; capacity planning; shift planning of a "
+    "customer-support organisation.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -184,6 +185,15 @@ SPECTACULAR_SETTINGS = {
         "EmploymentTypeEnum": "supportops.choices.EmploymentType",
         "SkillKindEnum": "supportops.choices.SkillKind",
         "AuthorRoleEnum": "supportops.choices.AuthorRole",
+        "ActivityKindEnum": "scheduling.models.shifts.ActivityKind",
+        "BookedActivityKindEnum": "scheduling.models.shifts.FIXED_KIND_CHOICES",
+        "BreakKindEnum": "scheduling.models.shifts.BreakKind",
+        "AvailabilityKindEnum": "scheduling.models.shifts.AvailabilityKind",
+        "TimeOffKindEnum": "scheduling.models.shifts.TimeOffKind",
+        "RequestStatusEnum": "scheduling.models.shifts.RequestStatus",
+        "SwapStatusEnum": "scheduling.models.shifts.SwapStatus",
+        "ScheduleStatusEnum": "scheduling.models.shifts.ScheduleStatus",
+        "AgentStateEnum": "scheduling.models.shifts.AgentState",
     },
 }
 

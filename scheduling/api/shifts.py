@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -169,6 +169,7 @@ def shift_view(shift: Shift) -> PublishedShift:
     )
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class LocalOrAwareDateTimeField(serializers.Field):
     """An ISO 8601 time; without an offset it is read in the agent's team zone (refused in a DST gap or overlap)."""
 
@@ -262,6 +263,8 @@ _SHIFT_FILTERS = [
     OpenApiParameter("end", OpenApiTypes.DATETIME, description="Shifts starting before this instant."),
 ]
 
+_SHIFT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The shift's id.")
+
 
 def _instant(request: Request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
@@ -314,7 +317,7 @@ class ShiftViewSet(viewsets.ViewSet):
             self._paginator = StandardPagination()
         return self._paginator
 
-    @extend_schema(responses={200: ShiftOutSerializer})
+    @extend_schema(parameters=[_SHIFT_ID], responses={200: ShiftOutSerializer})
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         shift = selectors.shift_for_viewer(user=request.user, shift_id=_int_id(pk))
         if shift is None:
@@ -339,7 +342,7 @@ class ShiftViewSet(viewsets.ViewSet):
             raise NotFound("No shift with this id that you can see.")
         return shift
 
-    @extend_schema(request=ShiftInSerializer, responses={200: ShiftOutSerializer})
+    @extend_schema(parameters=[_SHIFT_ID], request=ShiftInSerializer, responses={200: ShiftOutSerializer})
     def update(self, request: Request, pk: str | None = None) -> Response:
         shift = self._editable(request, pk)
         values = _parse_shift_input(request, request.data)
@@ -351,7 +354,7 @@ class ShiftViewSet(viewsets.ViewSet):
         services.shift_update(shift=shift, **values, user=request.user)
         return Response(ShiftOutSerializer(shift_view(_reload(shift.pk))).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(parameters=[_SHIFT_ID], request=None, responses={204: None})
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         shift = self._editable(request, pk)
         services.shift_delete(shift=shift, user=request.user)

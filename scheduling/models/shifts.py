@@ -62,6 +62,7 @@ class ActivityKind(models.TextChoices):
 
 BREAK_KINDS = frozenset({ActivityKind.BREAK, ActivityKind.LUNCH})
 FIXED_KINDS = frozenset({ActivityKind.TRAINING, ActivityKind.MEETING, ActivityKind.COACHING})
+FIXED_KIND_CHOICES = [(kind.value, kind.label) for kind in ActivityKind if kind in FIXED_KINDS]
 
 
 class BreakKind(models.TextChoices):
@@ -636,7 +637,7 @@ class BookedActivity(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="booked_activities")
     kind = models.CharField(
         max_length=16,
-        choices=[(kind.value, kind.label) for kind in ActivityKind if kind in FIXED_KINDS],
+        choices=FIXED_KIND_CHOICES,
         default=ActivityKind.TRAINING,
     )
     title = models.CharField(max_length=200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from scheduling.models import Forecast, ForecastInterval, ShiftTemplate
@@ -21,7 +22,7 @@ def sg(day: date, hour: int, minute: int = 0) -> datetime:
 
 def team_queue(team: Team, name: str) -> Queue:
     """A chat queue staffed by ``team`` alone."""
-    queue = QueueFactory(name=name, market=team.market)
+    queue = cast(Queue, QueueFactory(name=name, market=team.market))
     queue.teams.set([team])
     return queue
 

@@ -137,6 +137,7 @@ def test_managers_generate_through_the_api_and_follow_the_job(org, planned, djan
     job = Job.objects.get(pk=response.json()["job"]["id"])
     assert job.status == JobStatus.SUCCEEDED
     assert job.progress == 1.0
+    assert job.result is not None
     assert job.result["status"] in {"OPTIMAL", "FEASIBLE"}
     schedule = Schedule.objects.get(pk=response.json()["schedule"]["id"])
     assert schedule.generation_report == job.result
