@@ -2,6 +2,7 @@
 
 import datetime
 import django.core.validators
+import django.db.models.constraints
 import django.db.models.deletion
 import django.db.models.functions.datetime
 import scheduling.models.shifts
@@ -484,7 +485,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='shift',
-            constraint=scheduling.models.shifts.PostgresExclusionConstraint(expressions=[('agent', '='), (scheduling.models.shifts.TsTzRange('starts_at', 'ends_at'), '&&')], name='shift_no_overlap_per_agent', violation_error_message='The agent already has a shift at that time.'),
+            constraint=scheduling.models.shifts.PostgresExclusionConstraint(deferrable=django.db.models.constraints.Deferrable['IMMEDIATE'], expressions=[('agent', '='), (scheduling.models.shifts.TsTzRange('starts_at', 'ends_at'), '&&')], name='shift_no_overlap_per_agent', violation_error_message='The agent already has a shift at that time.'),
         ),
         migrations.AddConstraint(
             model_name='breakrule',

@@ -571,6 +571,8 @@ class Shift(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
             PostgresExclusionConstraint(
                 name="shift_no_overlap_per_agent",
+                # Checked at once, but a trade of two shifts defers it to the end of its transaction.
+                deferrable=models.Deferrable.IMMEDIATE,
                 violation_error_message="The agent already has a shift at that time.",
                 expressions=[
                     ("agent", RangeOperators.EQUAL),

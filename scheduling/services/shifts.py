@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from supportops.models import Agent, Queue, Team
@@ -530,6 +530,24 @@ def shift_reassign(*, shift: Shift, agent: Agent, user: Any = None, reason: str 
     return shift
 
 
+@transaction.atomic
+def shifts_exchange(*, first: Shift, second: Shift) -> None:
+    """Give each of two shifts to the other's agent (a trade); rules are the caller's to check first.
+
+    On PostgreSQL the no-overlap constraint is deferred to the end of the transaction, so overlapping shifts can
+    change hands without either agent holding two at once in between.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS shift_no_overlap_per_agent DEFERRED")
+    first_agent_id, second_agent_id = first.agent_id, second.agent_id
+    first.agent_id, second.agent_id = second_agent_id, first_agent_id
+    first.save(update_fields=["agent", "updated_at"])
+    second.save(update_fields=["agent", "updated_at"])
+    for schedule in {first.schedule_id: first.schedule, second.schedule_id: second.schedule}.values():
+        _mark_changed(schedule)
+
+
 # --- publishing ------------------------------------------------------------------------------------------------
 
 
@@ -641,8 +659,23 @@ def schedule_publish(*, schedule: Schedule, user: Any = None, reason: str = "") 
     schedule.save(
         update_fields=["version", "status", "has_unpublished_changes", "published_at", "published_by", "updated_at"]
     )
+    _refresh_time_off_flags(schedule, previous_version.shifts if previous_version else [], current)
     transaction.on_commit(lambda: _notify(version.pk))
     return version
+
+
+def _refresh_time_off_flags(schedule: Schedule, previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> None:
+    """Time off of the agents in either snapshot is flagged again against what is now published."""
+    from .requests import time_off_refresh_overlap_flags  # requests builds on this module
+
+    entries = [*previous, *current]
+    if not entries:
+        return
+    time_off_refresh_overlap_flags(
+        agent_ids={entry["agent_id"] for entry in entries},
+        starts_at=min(datetime.fromisoformat(entry["starts_at"]) for entry in entries),
+        ends_at=max(datetime.fromisoformat(entry["ends_at"]) for entry in entries),
+    )
 
 
 def _notify(version_id: int) -> None:
