@@ -25,6 +25,7 @@ run: install ## Migrate SQLite, load the demo organisation when empty, serve on 
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py build_volume_history --if-empty
+	$(PY) manage.py seed_schedules --if-empty
 	@echo "Open http://$(HOST):$(PORT)/ and sign in."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -44,8 +45,10 @@ pytest: install
 
 test: lint typecheck check pytest ## Lint, type-check, Django checks and the whole test suite
 
-seed: install ## Rebuild the demo organisation (wipes org data)
+seed: install ## Rebuild the demo organisation (wipes org data), its volume history and shift planning
 	$(PY) manage.py seed_demo --force
+	$(PY) manage.py build_volume_history
+	$(PY) manage.py seed_schedules
 
 worker: install ## A Celery worker (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A supportops worker --loglevel=INFO
