@@ -8,10 +8,17 @@ nothing is silently left out there.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 
 from supportops.celery import app as celery_app
 from supportops.choices import Role
@@ -156,3 +163,55 @@ def ensure_role_groups() -> None:
     from django.contrib.auth.models import Group
 
     Group.objects.bulk_create([Group(name=role.value) for role in Role], ignore_conflicts=True)
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the database this test process uses (the test database), for the worker."""
+    db = settings.DATABASES["default"]
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_queue() -> Iterator[str]:
+    """A real Celery worker process on the configured Redis broker, consuming a queue of its own."""
+    skip_unless(
+        settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")),
+        "needs Redis: set CELERY_BROKER_URL (see README, Testing)",
+    )
+    skip_unless(connection.vendor == "postgresql", "needs PostgreSQL shared with the worker: set DATABASE_URL")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    environment = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment.update(DATABASE_URL=_database_url_for_worker(), CONN_MAX_AGE="0")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "supportops",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

@@ -198,3 +198,24 @@ def test_the_command_names_bad_arguments(org, planned, arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("generate_schedule", *arguments, stdout=StringIO())
     assert Shift.objects.count() == 0
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_generates_a_week_through_redis(org, planned, celery_worker_queue):
+    from scheduling.tasks import generate_schedule
+    from supportops import services as core_services
+
+    schedule = services.schedule_for(team=org.team_a, week_start=MONDAY)
+    job = core_services.job_create(
+        kind="schedule_generation",
+        created_by=org.manager_a,
+        parameters={"schedule_id": schedule.pk, "time_limit_seconds": 5},
+    )
+
+    result = generate_schedule.apply_async(args=[job.pk], queue=celery_worker_queue).get(timeout=90)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert result == job.result
+    assert Shift.objects.filter(schedule=schedule).count() == result["shifts"] > 0
