@@ -28,6 +28,21 @@ TEAMS = NavItem("Teams", "team-list", "users", ("team-detail",))
 AGENTS = NavItem("Agents", "agent-list", "user", ("agent-detail",))
 CONVERSATIONS = NavItem("Conversations", "conversation-list", "chat", ("conversation-detail",))
 CAPACITY = NavItem("Capacity", "capacity", "chart")
+SCHEDULE = NavItem(
+    "Schedule",
+    "schedule-board",
+    "calendar",
+    ("schedule-shift-new", "schedule-shift-edit", "schedule-generate", "schedule-publish"),
+)
+APPROVALS = NavItem(
+    "Approvals", "schedule-approvals", "clipboard", ("schedule-time-off-decide", "schedule-swap-decide")
+)
+MY_SCHEDULE = NavItem(
+    "My schedule",
+    "my-schedule",
+    "calendar",
+    ("my-time-off-request", "my-swap-propose"),
+)
 
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
@@ -36,13 +51,16 @@ _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         AGENTS,
         CONVERSATIONS,
         CAPACITY,
+        SCHEDULE,
+        APPROVALS,
         NavItem("Admin", "admin:index", "settings"),
         NavItem("API docs", "swagger-ui", "code"),
     ),
-    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY),
+    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY, SCHEDULE, APPROVALS),
     Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS),
     Role.AGENT: (
         HOME,
+        MY_SCHEDULE,
         NavItem("My team", "team-list", "users", ("team-detail", "agent-detail")),
         NavItem("My conversations", "conversation-list", "chat", ("conversation-detail",)),
     ),

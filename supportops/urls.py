@@ -14,5 +14,7 @@ urlpatterns = [
     path("api/", include("supportops.api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("capacity/", include("scheduling.urls")),
+    path("calendar/", include("scheduling.feeds")),
+    path("schedule/", include("scheduling.shift_urls")),
     path("", include("supportops.page_urls")),
 ]

@@ -15,10 +15,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # What each demo login must see: its role badge, its home section and exactly these menu entries.
 ROLES = {
-    "admin": ("Admin", "Organisation", ["Home", "Teams", "Agents", "Conversations", "Capacity", "Admin", "API docs"]),
-    "manager": ("Manager", "Your teams", ["Home", "Teams", "Agents", "Conversations", "Capacity"]),
+    "admin": (
+        "Admin",
+        "Organisation",
+        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals", "Admin", "API docs"],
+    ),
+    "manager": (
+        "Manager",
+        "Your teams",
+        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals"],
+    ),
     "qa": ("QA reviewer", "Quality review", ["Home", "Teams", "Conversations"]),
-    "agent": ("Agent", "My work", ["Home", "My team", "My conversations"]),
+    "agent": ("Agent", "My work", ["Home", "My schedule", "My team", "My conversations"]),
 }
 
 

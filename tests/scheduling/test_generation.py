@@ -217,5 +217,6 @@ def test_a_real_worker_generates_a_week_through_redis(org, planned, celery_worke
 
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
+    assert job.result is not None
     assert result == job.result
-    assert Shift.objects.filter(schedule=schedule).count() == result["shifts"] > 0
+    assert Shift.objects.filter(schedule=schedule).count() == job.result["shifts"] > 0
