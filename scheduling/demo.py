@@ -70,7 +70,7 @@ def seed_schedules(*, time_limit_seconds: float = 4.0, say: Say | None = None) -
     with transaction.atomic():
         for team in teams:
             spec = specs[team.slug]
-            ScheduleRules.objects.get_or_create(team=team, defaults={"max_simultaneous_breaks": 3})
+            ScheduleRules.objects.get_or_create(team=team)
             summary.templates += len(_templates_for(team, spec.shift_starts, spec.hours[1]))
             _requests_and_availability(team, now)
     for queue in Queue.objects.filter(is_active=True, teams__in=teams).distinct().order_by("name"):

@@ -220,3 +220,26 @@ def test_a_real_worker_generates_a_week_through_redis(org, planned, celery_worke
     assert job.result is not None
     assert result == job.result
     assert Shift.objects.filter(schedule=schedule).count() == job.result["shifts"] > 0
+
+
+def test_a_booked_activity_is_either_held_whole_by_a_shift_or_left_clear(org, planned):
+    from scheduling.models import BookedActivity, ShiftTemplate
+
+    tuesday = MONDAY + timedelta(days=1)
+    BookedActivity.objects.create(
+        agent=org.agent_a1, kind="training", title="Refunds", starts_at=sg(tuesday, 12), ends_at=sg(tuesday, 14)
+    )
+    late = ShiftTemplate.objects.get(team=org.team_a, name="Late")
+    schedule = services.schedule_for(team=org.team_a, week_start=MONDAY)
+
+    generation = services.build_generation_input(schedule=schedule)
+
+    spec = next(agent for agent in generation.problem.agents if agent.key == str(org.agent_a1.pk))
+    assert spec.excluded_options == frozenset({f"t{late.pk}d1"})  # 13:00-22:00 would cut 12:00-14:00
+    assert len(spec.off_queue) == 4
+    report = services.schedule_generate(schedule=schedule, time_limit_seconds=10)
+    assert report["status"] in {"OPTIMAL", "FEASIBLE"}
+    for shift in Shift.objects.filter(agent=org.agent_a1, starts_at__date=tuesday):
+        assert shift.starts_at <= sg(tuesday, 12)
+        assert shift.ends_at >= sg(tuesday, 14)
+        assert shift.activities.filter(kind="training", title="Refunds").count() == 1
