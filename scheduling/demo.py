@@ -81,7 +81,7 @@ def seed_schedules(*, time_limit_seconds: float = 4.0, say: Say | None = None) -
         next_monday = services.week_start_of(team, now) + timedelta(days=7)
         schedule = services.schedule_for(team=team, week_start=next_monday)
         report = services.schedule_generate(schedule=schedule, time_limit_seconds=time_limit_seconds)
-        services.schedule_publish(schedule=schedule, reason="Demo week")
+        services.schedule_publish(schedule=schedule, reason="Demo week", notify=False)
         summary.published_weeks.append(f"{team.slug} {schedule.iso_week}")
         summary.reports.append(report)
         say(

@@ -620,10 +620,11 @@ def schedule_diff(previous: list[dict[str, Any]], current: list[dict[str, Any]],
 
 
 @transaction.atomic
-def schedule_publish(*, schedule: Schedule, user: Any = None, reason: str = "") -> ScheduleVersion:
+def schedule_publish(*, schedule: Schedule, user: Any = None, reason: str = "", notify: bool = True) -> ScheduleVersion:
     """Publish the schedule as its next version and e-mail the agents it concerns.
 
-    The first version notifies every agent with a shift; later versions only the agents named in the diff. A
+    The first version notifies every agent with a shift; later versions only the agents named in the diff
+    (``notify=False`` records who would have been told and sends nothing, for loading demo data). A
     republication with nothing changed is refused.
     """
     schedule = Schedule.objects.select_for_update().select_related("team").get(pk=schedule.pk)
@@ -660,7 +661,8 @@ def schedule_publish(*, schedule: Schedule, user: Any = None, reason: str = "") 
         update_fields=["version", "status", "has_unpublished_changes", "published_at", "published_by", "updated_at"]
     )
     _refresh_time_off_flags(schedule, previous_version.shifts if previous_version else [], current)
-    transaction.on_commit(lambda: _notify(version.pk))
+    if notify:
+        transaction.on_commit(lambda: _notify(version.pk))
     return version
 
 
