@@ -142,33 +142,6 @@ class ShiftOutSerializer(serializers.Serializer[PublishedShift]):
     version = serializers.IntegerField(help_text="Version of the schedule this view of the shift belongs to.")
 
 
-def shift_view(shift: Shift) -> PublishedShift:
-    """A shift row in the same shape as a published one."""
-    return PublishedShift(
-        shift_id=shift.pk,
-        agent_id=shift.agent_id,
-        agent_name=str(shift.agent),
-        team_id=shift.schedule.team_id,
-        schedule_id=shift.schedule_id,
-        starts_at=shift.starts_at,
-        ends_at=shift.ends_at,
-        queue_name=shift.queue.name if shift.queue else "",
-        activities=tuple(
-            PublishedActivity(
-                kind=activity.kind,
-                starts_at=activity.starts_at,
-                ends_at=activity.ends_at,
-                title=activity.title,
-                queue_name=activity.queue.name if activity.queue else "",
-                is_paid=activity.is_paid,
-            )
-            for activity in shift.activities.all()
-        ),
-        version=shift.schedule.version,
-        published_at=shift.schedule.published_at or shift.updated_at,
-    )
-
-
 @extend_schema_field(OpenApiTypes.DATETIME)
 class LocalOrAwareDateTimeField(serializers.Field):
     """An ISO 8601 time; without an offset it is read in the agent's team zone (refused in a DST gap or overlap)."""
@@ -331,7 +304,9 @@ class ShiftViewSet(viewsets.ViewSet):
         values = _parse_shift_input(request, request.data)
         activities = values.pop("activities") or ()
         shift = services.shift_create(**values, activities=activities, user=request.user)
-        return Response(ShiftOutSerializer(shift_view(_reload(shift.pk))).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ShiftOutSerializer(selectors.shift_view(_reload(shift.pk))).data, status=status.HTTP_201_CREATED
+        )
 
     def _editable(self, request: Request, pk: str | None) -> Shift:
         shift_id = _int_id(pk)
@@ -352,7 +327,7 @@ class ShiftViewSet(viewsets.ViewSet):
             )
         values.pop("agent")
         services.shift_update(shift=shift, **values, user=request.user)
-        return Response(ShiftOutSerializer(shift_view(_reload(shift.pk))).data)
+        return Response(ShiftOutSerializer(selectors.shift_view(_reload(shift.pk))).data)
 
     @extend_schema(parameters=[_SHIFT_ID], request=None, responses={204: None})
     def destroy(self, request: Request, pk: str | None = None) -> Response:

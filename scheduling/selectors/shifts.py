@@ -385,7 +385,8 @@ def schedule_list(*, user: Any) -> QuerySet[Schedule]:
     )
 
 
-def _as_view(shift: Shift) -> PublishedShift:
+def shift_view(shift: Shift) -> PublishedShift:
+    """A shift row in the same shape as a published one (for managers, who see shifts as they stand)."""
     return PublishedShift(
         shift_id=shift.pk,
         agent_id=shift.agent_id,
@@ -439,7 +440,7 @@ def shifts_for_viewer(
         live = live.filter(ends_at__gt=start)
     if end is not None:
         live = live.filter(starts_at__lt=end)
-    rows = [_as_view(shift) for shift in live] if editable_teams else []
+    rows = [shift_view(shift) for shift in live] if editable_teams else []
     if access.is_admin(user):
         return sorted(rows, key=lambda row: (row.starts_at, row.agent_name))
     visible_teams = (
@@ -474,7 +475,7 @@ def shift_for_viewer(*, user: Any, shift_id: int) -> PublishedShift | None:
         .first()
     )
     if shift is not None:
-        return _as_view(shift)
+        return shift_view(shift)
     schedule_ids = Schedule.objects.visible_to(user).filter(version__gt=0).values("pk")
     live = Shift.objects.filter(pk=shift_id).values_list("schedule_id", flat=True).first()
     candidates = ScheduleVersion.objects.filter(number=F("schedule__version"), schedule__in=schedule_ids)
