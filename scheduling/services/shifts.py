@@ -450,7 +450,11 @@ def shift_update(
     Activities that no longer fit a moved shift are dropped when none are given; booked activities inside it are
     kept. A shift may not move to another week: delete it and add one there.
     """
-    shift = Shift.objects.select_for_update().select_related("agent__team", "schedule", "queue").get(pk=shift.pk)
+    shift = (
+        Shift.objects.select_for_update(of=("self",))
+        .select_related("agent__team", "schedule", "queue")
+        .get(pk=shift.pk)
+    )
     agent = shift.agent
     queue = queue or shift.queue or _default_queue(agent)
     if week_start_of(agent.team, starts_at) != shift.schedule.week_start:
