@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/scheduling/", include("scheduling.api.urls")),
+    path("api/onboarding/", include("onboarding.api.urls")),
     path("api/", include("supportops.api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("capacity/", include("scheduling.urls")),
