@@ -144,6 +144,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.rebuild_recent_volume_history",
         "schedule": crontab(minute=20, hour="*/6"),
     },
+    "onboarding-start-recertifications": {
+        "task": "onboarding.tasks.start_recertifications",
+        "schedule": crontab(minute=30, hour=0),
+    },
+    "onboarding-send-reminders": {
+        "task": "onboarding.tasks.send_reminders",
+        "schedule": crontab(minute=0, hour=1),
+    },
 }
 
 # --- REST framework and OpenAPI ------------------------------------------------------------------

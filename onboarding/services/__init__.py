@@ -1,1 +1,3 @@
 """Onboarding writes, one module per topic; everything public is importable from ``onboarding.services``."""
+
+from .reminders import *  # noqa: F403
