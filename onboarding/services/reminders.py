@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -207,3 +208,17 @@ def training_session_book(
         source="onboarding",
         user=user,
     )
+
+
+def refresher_assign(*, agent: Agent, curriculum: Any, reason: str, user: Any = None) -> Enrollment:
+    """Enrol an agent in the published version of a (refresher) curriculum from today, e.g. after a failed QA review;
+    an active enrollment in it is returned as it is. The performance app calls this."""
+    from .enrollments import enrollment_create
+
+    version = CurriculumVersion.objects.filter(curriculum=curriculum, status=VersionStatus.PUBLISHED).first()
+    if version is None:
+        raise ValidationError({"curriculum": f"{curriculum} has no published version to enrol in."})
+    active = Enrollment.objects.filter(agent=agent, version=version, status=EnrollmentStatus.ACTIVE).first()
+    if active is not None:
+        return active
+    return enrollment_create(agent=agent, version=version, start_date=timezone.localdate(), user=user, reason=reason)

@@ -170,3 +170,20 @@ def test_a_training_session_of_a_module_is_booked_into_the_agents_schedule(org):
 
     assert BookedActivity.objects.get(pk=booked.pk).title == "Refunds"
     assert (booked.agent, booked.kind, booked.source) == (org.agent_a1, "training", "onboarding")
+
+
+def test_a_failed_review_can_assign_a_refresher_once(org):
+    refresher = published_version("Refunds refresher").curriculum
+
+    first = services.refresher_assign(agent=org.agent_a1, curriculum=refresher, reason="QA: refund policy missed")
+    second = services.refresher_assign(agent=org.agent_a1, curriculum=refresher, reason="QA: again")
+
+    assert first == second
+    assert (first.reason, first.status, first.progress.count()) == ("QA: refund policy missed", "active", 3)
+
+
+def test_a_refresher_without_a_published_version_is_refused(org):
+    draft = Curriculum.objects.create(name="Draft only", slug="draft-only")
+
+    with pytest.raises(Exception, match="has no published version to enrol in"):
+        services.refresher_assign(agent=org.agent_a1, curriculum=draft, reason="QA")
