@@ -202,6 +202,9 @@ SPECTACULAR_SETTINGS = {
         "SwapStatusEnum": "scheduling.models.shifts.SwapStatus",
         "ScheduleStatusEnum": "scheduling.models.shifts.ScheduleStatus",
         "AgentStateEnum": "scheduling.models.shifts.AgentState",
+        "ModuleKindEnum": "onboarding.models.ModuleKind",
+        "QuestionKindEnum": "onboarding.models.QuestionKind",
+        "VersionStatusEnum": "onboarding.models.VersionStatus",
     },
 }
 
