@@ -64,6 +64,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
         "Agent",
         "Their own profile, team and conversations: an active L1 agent on SG Chat, reporting to manager.",
     ),
+    ("newhire", "Agent", "An SG Chat new hire in onboarding: My onboarding shows the new-hire path."),
 ]
 
 
@@ -797,6 +798,13 @@ class _Builder:
             (start + timedelta(days=14), AgentStatus.NESTING),
             (start + timedelta(days=42), AgentStatus.ACTIVE),
         ]
+        # The `newhire` login: SG Chat's new hire, in onboarding.
+        new_hire = next(
+            plan
+            for plan in plans
+            if plan.team == "sg-chat" and plan.timeline and plan.timeline[-1][1] == AgentStatus.ONBOARDING
+        )
+        new_hire.username = "newhire"
         for plan in plans:
             if not plan.username:
                 plan.username = self._username(plan.person)

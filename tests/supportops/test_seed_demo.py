@@ -347,7 +347,9 @@ def test_demo_logins_sign_in_with_the_demo_password_and_hold_their_roles(demo_bu
         "manager": {Role.MANAGER},
         "qa": {Role.QA_REVIEWER},
         "agent": {Role.AGENT},
+        "newhire": {Role.AGENT},
     }
+    assert Agent.objects.get(user__username="newhire").status == AgentStatus.ONBOARDING
     assert signed_in["admin"].is_superuser
     assert signed_in["admin"].is_staff
     assert not signed_in["manager"].is_staff
@@ -392,8 +394,8 @@ def test_demo_logins_prints_the_logins_present_and_nothing_without_them(demo_bui
     # then
     lines = present.getvalue().splitlines()
     assert lines[0] == "Demo logins (password for all: supportops)"
-    assert [line.split()[0] for line in lines[1:5]] == ["admin", "manager", "qa", "agent"]
-    assert lines[5] == "Open http://127.0.0.1:8000/ and sign in."
+    assert [line.split()[0] for line in lines[1:6]] == ["admin", "manager", "qa", "agent", "newhire"]
+    assert lines[6] == "Open http://127.0.0.1:8000/ and sign in."
     assert absent.getvalue() == "No demo logins in this database (python manage.py seed_demo loads them).\n"
 
 
