@@ -799,12 +799,12 @@ class _Builder:
             (start + timedelta(days=42), AgentStatus.ACTIVE),
         ]
         # The `newhire` login: SG Chat's new hire, in onboarding.
-        new_hire = next(
+        newhire_plan = next(
             plan
             for plan in plans
             if plan.team == "sg-chat" and plan.timeline and plan.timeline[-1][1] == AgentStatus.ONBOARDING
         )
-        new_hire.username = "newhire"
+        newhire_plan.username = "newhire"
         for plan in plans:
             if not plan.username:
                 plan.username = self._username(plan.person)

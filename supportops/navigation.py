@@ -43,6 +43,8 @@ MY_SCHEDULE = NavItem(
     "calendar",
     ("my-time-off-request", "my-swap-propose"),
 )
+ONBOARDING = NavItem("Onboarding", "onboarding-team", "book", ("onboarding-reviews",))
+MY_ONBOARDING = NavItem("My onboarding", "my-onboarding", "book", ("onboarding-module",))
 
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
@@ -53,14 +55,16 @@ _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         CAPACITY,
         SCHEDULE,
         APPROVALS,
+        ONBOARDING,
         NavItem("Admin", "admin:index", "settings"),
         NavItem("API docs", "swagger-ui", "code"),
     ),
-    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY, SCHEDULE, APPROVALS),
+    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY, SCHEDULE, APPROVALS, ONBOARDING),
     Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS),
     Role.AGENT: (
         HOME,
         MY_SCHEDULE,
+        MY_ONBOARDING,
         NavItem("My team", "team-list", "users", ("team-detail", "agent-detail")),
         NavItem("My conversations", "conversation-list", "chat", ("conversation-detail",)),
     ),

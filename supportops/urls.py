@@ -17,5 +17,6 @@ urlpatterns = [
     path("capacity/", include("scheduling.urls")),
     path("calendar/", include("scheduling.feeds")),
     path("schedule/", include("scheduling.shift_urls")),
+    path("onboarding/", include("onboarding.urls")),
     path("", include("supportops.page_urls")),
 ]

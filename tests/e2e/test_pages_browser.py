@@ -18,15 +18,26 @@ ROLES = {
     "admin": (
         "Admin",
         "Organisation",
-        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals", "Admin", "API docs"],
+        [
+            "Home",
+            "Teams",
+            "Agents",
+            "Conversations",
+            "Capacity",
+            "Schedule",
+            "Approvals",
+            "Onboarding",
+            "Admin",
+            "API docs",
+        ],
     ),
     "manager": (
         "Manager",
         "Your teams",
-        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals"],
+        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals", "Onboarding"],
     ),
     "qa": ("QA reviewer", "Quality review", ["Home", "Teams", "Conversations"]),
-    "agent": ("Agent", "My work", ["Home", "My schedule", "My team", "My conversations"]),
+    "agent": ("Agent", "My work", ["Home", "My schedule", "My onboarding", "My team", "My conversations"]),
 }
 
 
