@@ -25,7 +25,10 @@ from supportops.admin import AdminRoleAccessMixin, ReadOnlyMixin
 from . import services
 from .markdown import render_markdown
 from .models import (
+    Certification,
+    CertificationGrant,
     Choice,
+    Cohort,
     Curriculum,
     CurriculumVersion,
     Enrollment,
@@ -35,6 +38,7 @@ from .models import (
     Phase,
     Question,
     QuizAttempt,
+    ReminderLog,
     TaskSubmission,
     VersionStatus,
 )
@@ -422,3 +426,42 @@ class TaskSubmissionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["progress", "status", "submitted_at", "reviewer", "reviewed_at"]
     list_filter = ["status"]
     list_select_related = ["progress__enrollment__agent__user", "progress__module", "reviewer"]
+
+
+@admin.register(Certification)
+class CertificationAdmin(AdminRoleAccessMixin, SimpleHistoryAdmin):
+    """Certifications, how long a grant lasts and when re-certification starts."""
+
+    list_display = ["name", "validity_days", "renewal_notice_days"]
+    search_fields = ["name"]
+
+
+@admin.register(CertificationGrant)
+class CertificationGrantAdmin(AdminRoleAccessMixin, admin.ModelAdmin):
+    """Who holds which certification until when."""
+
+    list_display = ["agent", "certification", "granted_on", "expires_on", "renewal_enrollment"]
+    list_filter = ["certification"]
+    list_select_related = ["agent__user", "certification", "renewal_enrollment"]
+    search_fields = ["agent__user__username", "agent__user__first_name", "agent__user__last_name"]
+    raw_id_fields = ["agent", "enrollment", "renewal_enrollment"]
+    date_hierarchy = "expires_on"
+
+
+@admin.register(Cohort)
+class CohortAdmin(AdminRoleAccessMixin, admin.ModelAdmin):
+    """Hire classes."""
+
+    list_display = ["name", "team", "start_date"]
+    list_filter = ["team"]
+    list_select_related = ["team"]
+    search_fields = ["name"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Reminders sent by the daily task (each once per item and day)."""
+
+    list_display = ["sent_on", "kind", "recipient", "item_key"]
+    list_filter = ["kind", "sent_on"]
+    list_select_related = ["recipient"]

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
+from .certifications import CertificationGrantViewSet, CertificationViewSet
 from .curricula import CurriculumVersionViewSet, CurriculumViewSet, ModuleViewSet
 from .enrollments import (
     EnrollmentViewSet,
@@ -22,5 +23,7 @@ router.register("progress", ModuleProgressViewSet, basename="progress")
 router.register("quiz-attempts", QuizAttemptViewSet, basename="quiz-attempt")
 router.register("shadowing-sessions", ShadowingSessionViewSet, basename="shadowing-session")
 router.register("task-submissions", TaskSubmissionViewSet, basename="task-submission")
+router.register("certifications", CertificationViewSet, basename="certification")
+router.register("certification-grants", CertificationGrantViewSet, basename="certification-grant")
 
 urlpatterns = router.urls
