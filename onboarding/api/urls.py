@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from .certifications import CertificationGrantViewSet, CertificationViewSet
+from .cohorts import CohortViewSet
 from .curricula import CurriculumVersionViewSet, CurriculumViewSet, ModuleViewSet
 from .enrollments import (
     EnrollmentViewSet,
@@ -24,6 +25,7 @@ router.register("quiz-attempts", QuizAttemptViewSet, basename="quiz-attempt")
 router.register("shadowing-sessions", ShadowingSessionViewSet, basename="shadowing-session")
 router.register("task-submissions", TaskSubmissionViewSet, basename="task-submission")
 router.register("certifications", CertificationViewSet, basename="certification")
+router.register("cohorts", CohortViewSet, basename="cohort")
 router.register("certification-grants", CertificationGrantViewSet, basename="certification-grant")
 
 urlpatterns = router.urls

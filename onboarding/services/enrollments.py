@@ -29,6 +29,7 @@ from supportops.models import Agent
 
 __all__ = [
     "agent_holidays",
+    "cohort_create",
     "cohort_enroll",
     "enrollment_create",
     "enrollment_migrate",
@@ -168,3 +169,16 @@ def enrollment_migrate(*, enrollments: Iterable[Enrollment], version: Curriculum
         ModuleProgress.objects.bulk_create(rows)
         moved.append(enrollment)
     return moved
+
+
+@transaction.atomic
+def cohort_create(*, team: Any, name: str, start_date: date, user: Any) -> Cohort:
+    """Open a hire class for a team the user manages (admins: any team); names are unique per team."""
+    if not (access.is_admin(user) or team.managers.filter(pk=user.pk).exists()):
+        raise PermissionDenied(f"Only a manager of {team} or an admin may open a hire class there.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the hire class."})
+    if Cohort.objects.filter(team=team, name=name).exists():
+        raise ValidationError({"name": f"{team} already has a hire class called “{name}”."})
+    return Cohort.objects.create(team=team, name=name, start_date=start_date)
