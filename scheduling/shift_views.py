@@ -489,19 +489,6 @@ def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(board_url(team, week))
 
 
-def _paid_minutes_after_change(shift: Shift | None, starts_at: datetime, ends_at: datetime) -> float:
-    """Paid minutes of the shift as typed: its length less the unpaid breaks it keeps (those still inside it, as
-    ``services.shift_update`` keeps them), so the weekly-hours rule is checked as saving would check it."""
-    unpaid = 0.0
-    if shift is not None:
-        unpaid = sum(
-            (activity.ends_at - activity.starts_at).total_seconds() / 60
-            for activity in shift.activities.all()
-            if not activity.is_paid and activity.starts_at >= starts_at and activity.ends_at <= ends_at
-        )
-    return (ends_at - starts_at).total_seconds() / 60 - unpaid
-
-
 @require_POST
 @manager_page
 def shift_check(request: HttpRequest) -> HttpResponse:
@@ -517,17 +504,10 @@ def shift_check(request: HttpRequest) -> HttpResponse:
     else:
         agent = shift.agent if shift is not None else form.cleaned_data["agent"]
         starts_at, ends_at = form.cleaned_data["starts_at"], form.cleaned_data["ends_at"]
-        found = services.shift_rule_problems(
-            agent=agent,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            queue=form.cleaned_data["queue"],
-            paid_minutes=_paid_minutes_after_change(shift, starts_at, ends_at),
-            ignore_shift_ids={shift.pk} if shift is not None else (),
+        found = services.shift_change_problems(
+            agent=agent, starts_at=starts_at, ends_at=ends_at, queue=form.cleaned_data["queue"], shift=shift
         )
         problems = [message for messages_of_field in found.values() for message in messages_of_field]
-        if shift is not None and services.week_start_of(team, starts_at) != shift.schedule.week_start:
-            problems.append("A shift stays in its week; delete it and add one in the other week.")
     return render(request, "scheduling/schedule/_shift_check.html", {"problems": problems, "checked": True})
 
 

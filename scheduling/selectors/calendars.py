@@ -11,7 +11,7 @@ from supportops.models import Agent, Team
 
 from ..calendar_export import ExportActivity, ExportShift
 from ..models import CalendarFeed, Schedule
-from .shifts import schedule_shifts
+from .shifts import schedule_shifts, shift_view
 
 __all__ = [
     "calendar_feed_for_token",
@@ -75,27 +75,19 @@ def schedule_export_shifts(schedule: Schedule) -> list[ExportShift]:
     """The schedule's current shifts (drafts and unpublished edits included) as export rows; two queries."""
     rows: list[ExportShift] = []
     for shift in schedule_shifts(schedule):
-        activities = tuple(
-            ExportActivity(
-                kind=activity.kind,
-                starts_at=activity.starts_at,
-                ends_at=activity.ends_at,
-                title=activity.title,
-                queue_name=activity.queue.name if activity.queue else "",
-                is_paid=activity.is_paid,
-            )
-            for activity in shift.activities.all()
-        )
-        unpaid = sum(((a.ends_at - a.starts_at).total_seconds() for a in activities if not a.is_paid), 0.0)
+        view = shift_view(shift)
         rows.append(
             ExportShift(
-                agent_id=shift.agent_id,
+                agent_id=view.agent_id,
                 agent_name=shift.agent.display_name,
-                starts_at=shift.starts_at,
-                ends_at=shift.ends_at,
-                queue_name=shift.queue.name if shift.queue else "",
-                paid_minutes=((shift.ends_at - shift.starts_at).total_seconds() - unpaid) / 60,
-                activities=activities,
+                starts_at=view.starts_at,
+                ends_at=view.ends_at,
+                queue_name=view.queue_name,
+                paid_minutes=view.paid_hours * 60,
+                activities=tuple(
+                    ExportActivity(a.kind, a.starts_at, a.ends_at, a.title, a.queue_name, a.is_paid)
+                    for a in view.activities
+                ),
             )
         )
     return rows

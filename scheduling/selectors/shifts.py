@@ -313,7 +313,7 @@ def schedule_shifts(schedule: Schedule) -> QuerySet[Shift]:
     """A schedule's current shifts (drafts and unpublished edits included) with agents, queues and activities."""
     return (
         Shift.objects.filter(schedule=schedule)
-        .select_related("agent__user", "queue", "template")
+        .select_related("agent__user", "queue", "template", "schedule")
         .prefetch_related(Prefetch("activities", queryset=ShiftActivity.objects.select_related("queue")))
         .order_by("starts_at", "agent_id")
     )

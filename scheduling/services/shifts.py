@@ -18,6 +18,7 @@ from supportops.models import Agent, Queue, Team
 
 from ..grid import AmbiguousLocalTime, NonexistentLocalTime, local_to_utc
 from ..models import (
+    FIXED_KINDS,
     ActivityKind,
     Availability,
     AvailabilityKind,
@@ -380,6 +381,58 @@ def _save_shift(shift: Shift) -> None:
         raise
 
 
+def _checked_change(
+    *,
+    agent: Agent,
+    starts_at: datetime,
+    ends_at: datetime,
+    queue: Queue | None,
+    shift: Shift | None = None,
+    activities: Sequence[ActivityInput] | None = None,
+) -> tuple[dict[str, list[str]], list[ActivityInput]]:
+    """The problems of saving a new shift (or moving ``shift``) and the activities it would then hold.
+
+    Without ``activities``, a moved shift keeps the breaks and queue parts that still fit; booked activities inside
+    the new times are always added (read afresh).
+    """
+    if shift is not None and week_start_of(agent.team, starts_at) != shift.schedule.week_start:
+        return {"starts_at": ["A shift stays in its week; delete it and add one in the other week."]}, []
+    if activities is not None:
+        kept = list(activities)
+    elif shift is not None:
+        kept = [
+            ActivityInput(a.kind, a.starts_at, a.ends_at, a.queue, a.title, a.is_paid)
+            for a in shift.activities.all()
+            if a.kind not in FIXED_KINDS and a.starts_at >= starts_at and a.ends_at <= ends_at
+        ]
+    else:
+        kept = []
+    all_activities = [*kept, *_booked_inside(agent, starts_at, ends_at)] if starts_at < ends_at else kept
+    problems = shift_rule_problems(
+        agent=agent,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        queue=queue,
+        paid_minutes=(ends_at - starts_at).total_seconds() / 60 - _unpaid_minutes(all_activities),
+        ignore_shift_ids={shift.pk} if shift is not None else (),
+    )
+    activity_problems = _activity_problems(starts_at, ends_at, all_activities)
+    if activity_problems:
+        problems.setdefault("activities", []).extend(activity_problems)
+    return problems, all_activities
+
+
+def shift_change_problems(
+    *, agent: Agent, starts_at: datetime, ends_at: datetime, queue: Queue | None, shift: Shift | None = None
+) -> dict[str, list[str]]:
+    """Every problem saving this new shift (or ``shift`` moved here) would meet, by field; nothing is stored.
+
+    The shift editor's live check and the saving services share this, so they never disagree.
+    """
+    problems, _ = _checked_change(agent=agent, starts_at=starts_at, ends_at=ends_at, queue=queue, shift=shift)
+    return problems
+
+
 @transaction.atomic
 def shift_create(
     *,
@@ -400,18 +453,9 @@ def shift_create(
     # Lock the agent row so two writers adding shifts for one agent are checked one after the other.
     agent = Agent.objects.select_for_update().select_related("team").get(pk=agent.pk)
     queue = queue or _default_queue(agent)
-    booked = _booked_inside(agent, starts_at, ends_at) if starts_at < ends_at else []
-    all_activities = [*activities, *booked]
-    problems = shift_rule_problems(
-        agent=agent,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        queue=queue,
-        paid_minutes=(ends_at - starts_at).total_seconds() / 60 - _unpaid_minutes(all_activities),
+    problems, all_activities = _checked_change(
+        agent=agent, starts_at=starts_at, ends_at=ends_at, queue=queue, activities=activities
     )
-    activity_problems = _activity_problems(starts_at, ends_at, all_activities)
-    if activity_problems:
-        problems.setdefault("activities", []).extend(activity_problems)
     if problems:
         raise ValidationError(problems)
     schedule = schedule_for(team=agent.team, week_start=week_start_of(agent.team, starts_at))
@@ -457,28 +501,9 @@ def shift_update(
     )
     agent = shift.agent
     queue = queue or shift.queue or _default_queue(agent)
-    if week_start_of(agent.team, starts_at) != shift.schedule.week_start:
-        raise ValidationError({"starts_at": "A shift stays in its week; delete it and add one in the other week."})
-    if activities is None:
-        kept = [
-            ActivityInput(a.kind, a.starts_at, a.ends_at, a.queue, a.title, a.is_paid)
-            for a in shift.activities.exclude(kind__in=[k for k in ActivityKind.values if k in _FIXED])
-            if a.starts_at >= starts_at and a.ends_at <= ends_at
-        ]
-    else:
-        kept = list(activities)
-    all_activities = [*kept, *_booked_inside(agent, starts_at, ends_at)] if starts_at < ends_at else kept
-    problems = shift_rule_problems(
-        agent=agent,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        queue=queue,
-        paid_minutes=(ends_at - starts_at).total_seconds() / 60 - _unpaid_minutes(all_activities),
-        ignore_shift_ids={shift.pk},
+    problems, all_activities = _checked_change(
+        agent=agent, starts_at=starts_at, ends_at=ends_at, queue=queue, shift=shift, activities=activities
     )
-    activity_problems = _activity_problems(starts_at, ends_at, all_activities)
-    if activity_problems:
-        problems.setdefault("activities", []).extend(activity_problems)
     if problems:
         raise ValidationError(problems)
     shift.starts_at, shift.ends_at, shift.queue = starts_at, ends_at, queue
@@ -489,9 +514,6 @@ def shift_update(
     _store_activities(shift, all_activities)
     _mark_changed(shift.schedule)
     return shift
-
-
-_FIXED = {ActivityKind.TRAINING, ActivityKind.MEETING, ActivityKind.COACHING}
 
 
 @transaction.atomic
