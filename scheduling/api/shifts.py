@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -30,6 +29,7 @@ from scheduling.models import (
 )
 from scheduling.selectors import PublishedActivity, PublishedShift
 from supportops import access
+from supportops.api.pagination import StandardPagination
 from supportops.api.serializers import JobSerializer
 from supportops.models import Agent, Queue, Team
 
@@ -283,9 +283,7 @@ class ShiftViewSet(viewsets.ViewSet):
         return paginator.get_paginated_response(ShiftOutSerializer(page, many=True).data)
 
     @property
-    def paginator(self) -> Any:
-        from supportops.api.pagination import StandardPagination
-
+    def paginator(self) -> StandardPagination:
         if not hasattr(self, "_paginator"):
             self._paginator = StandardPagination()
         return self._paginator
@@ -556,7 +554,3 @@ class CoverageView(APIView):
                 }
             ).data
         )
-
-
-def get_schedule_or_404(user: Any, pk: int) -> Schedule:
-    return get_object_or_404(Schedule.objects.visible_to(user), pk=pk)

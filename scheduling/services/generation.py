@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -42,27 +42,17 @@ GAP_LIMIT = 0.001
 ProgressCallback = Callable[[float, str], None]
 
 
+@dataclass
 class GenerationInput:
     """The optimizer problem for one team week plus what is needed to map its answer back to rows."""
 
-    def __init__(
-        self,
-        *,
-        problem: optimizer.Problem,
-        slots: WeekSlots,
-        agents: dict[str, Agent],
-        queues: dict[str, Queue],
-        templates: dict[str, tuple[ShiftTemplate, list[Any]]],
-        booked: dict[str, list[BookedActivity]],
-        notes: list[str],
-    ):
-        self.problem = problem
-        self.slots = slots
-        self.agents = agents
-        self.queues = queues
-        self.templates = templates
-        self.booked = booked
-        self.notes = notes
+    problem: optimizer.Problem
+    slots: WeekSlots
+    agents: dict[str, Agent]
+    queues: dict[str, Queue]
+    templates: dict[str, tuple[ShiftTemplate, list[Any]]]
+    booked: dict[str, list[BookedActivity]]
+    notes: list[str]
 
 
 def _slot_set(slots: WeekSlots, start: datetime, end: datetime) -> set[int]:

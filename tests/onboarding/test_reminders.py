@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from onboarding import services, tasks
@@ -185,5 +186,5 @@ def test_a_failed_review_can_assign_a_refresher_once(org):
 def test_a_refresher_without_a_published_version_is_refused(org):
     draft = Curriculum.objects.create(name="Draft only", slug="draft-only")
 
-    with pytest.raises(Exception, match="has no published version to enrol in"):
+    with pytest.raises(ValidationError, match="has no published version to enrol in"):
         services.refresher_assign(agent=org.agent_a1, curriculum=draft, reason="QA")

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -274,7 +274,7 @@ def test_the_service_refuses_other_peoples_feeds_and_a_feed_of_nothing(org):
         services.calendar_feed_create(owner=org.agent_a1.user, agent=org.agent_a2)
     with pytest.raises(PermissionDenied):
         services.calendar_feed_create(owner=org.manager_b, team=org.team_a)
-    with pytest.raises(Exception, match="Say whose calendar"):
+    with pytest.raises(ValidationError, match="Say whose calendar"):
         services.calendar_feed_create(owner=org.admin)
     with pytest.raises(PermissionDenied):
         services.calendar_feed_revoke(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from scheduling import selectors, services
@@ -121,7 +122,7 @@ def test_regenerating_a_published_week_replaces_its_shifts_and_waits_for_republi
 def test_a_team_without_templates_cannot_be_generated(org):
     team_queue(org.team_a, "Alpha chat")
 
-    with pytest.raises(Exception, match="has no active shift templates"):
+    with pytest.raises(ValidationError, match="has no active shift templates"):
         generate(org)
 
 
