@@ -283,7 +283,7 @@ class ShiftViewSet(viewsets.ViewSet):
         return paginator.get_paginated_response(ShiftOutSerializer(page, many=True).data)
 
     @property
-    def paginator(self) -> StandardPagination:
+    def paginator(self) -> Any:  # typed loosely: it pages a list of dataclasses, not a queryset
         if not hasattr(self, "_paginator"):
             self._paginator = StandardPagination()
         return self._paginator
