@@ -169,6 +169,9 @@ class Rules:
 
     min_rest_slots: int
     max_simultaneous_breaks: int | None = None
+    # Agents outside the problem already on a break per slot (shifts fixed beforehand); they count towards
+    # the simultaneous-break limit. Shorter than the horizon means zero for the remaining slots.
+    breaks_taken: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ def violations(problem: Problem, assignments: tuple[Assignment, ...]) -> list[st
     options = {option.key: option for option in problem.options}
     agents = {agent.key: agent for agent in problem.agents}
     by_agent: dict[str, list[tuple[ShiftOption, Assignment]]] = {}
-    on_break = [0] * problem.slot_count
+    on_break = _breaks_taken(problem)
     for assignment in assignments:
         agent = agents.get(assignment.agent)
         option = options.get(assignment.option)
@@ -558,6 +561,8 @@ def _validate(problem: Problem) -> list[str]:
         reasons.append("min_rest_slots must be zero or more.")
     if problem.rules.max_simultaneous_breaks is not None and problem.rules.max_simultaneous_breaks < 0:
         reasons.append("max_simultaneous_breaks must be zero or more.")
+    if any(value < 0 for value in problem.rules.breaks_taken):
+        reasons.append("breaks_taken must be zero or more in every slot.")
     weights = problem.weights
     if min(weights.under_coverage, weights.over_coverage, weights.preference, weights.fairness, weights.stability) < 0:
         reasons.append("Weights must be zero or more.")
@@ -958,7 +963,7 @@ class _Layer:
         term_coefs: list[list[list[int]]] = [[[] for _ in range(slot_count)] for _ in range(group_count)]
         constant = [[0] * slot_count for _ in range(group_count)]
         break_vars: list[list[Any]] = [[] for _ in range(slot_count)]
-        break_constant = [0] * slot_count
+        break_constant = _breaks_taken(problem)
         self.upper = [[0] * slot_count for _ in range(group_count)]
 
         def add(group: int, slot: int, term: Count, coefficient: int, upper: int) -> None:
@@ -2139,7 +2144,7 @@ def _measure(prep: _Prepared, assignments: tuple[Assignment, ...]) -> _Measure:
     break_excess = 0
     limit = problem.rules.max_simultaneous_breaks
     if limit is not None:
-        on_break = [0] * problem.slot_count
+        on_break = _breaks_taken(problem)
         for assignment in assignments:
             for placed in assignment.breaks:
                 for slot in range(placed.start, placed.start + placed.length):
@@ -2153,6 +2158,12 @@ def _measure(prep: _Prepared, assignments: tuple[Assignment, ...]) -> _Measure:
         + weights.stability * stability
     )
     return _Measure(rows, under, over, preference, fairness, stability, objective, break_excess)
+
+
+def _breaks_taken(problem: Problem) -> list[int]:
+    """Agents outside the problem on a break per slot, padded to the horizon."""
+    taken = list(problem.rules.breaks_taken[: problem.slot_count])
+    return taken + [0] * (problem.slot_count - len(taken))
 
 
 def _excess(counts: list[int], pool: int) -> int:

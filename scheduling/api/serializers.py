@@ -192,7 +192,8 @@ class ScenarioColumnSerializer(serializers.Serializer):
 
 
 class StaffingSettingsSerializer(serializers.ModelSerializer):
-    """A team's shrinkage items (fractions of paid time) and maximum occupancy."""
+    """A team's shrinkage items (fractions of paid time), maximum occupancy, and the share of a fully productive
+    agent that agents in onboarding and nesting count for on queue."""
 
     team_id = serializers.IntegerField(read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
@@ -212,6 +213,8 @@ class StaffingSettingsSerializer(serializers.ModelSerializer):
             "other",
             "total_shrinkage",
             "max_occupancy",
+            "onboarding_productivity",
+            "nesting_productivity",
         ]
         read_only_fields = ["id", "team_id", "team_name", "total_shrinkage"]
 
@@ -226,5 +229,15 @@ class StaffingSettingsSerializer(serializers.ModelSerializer):
     def _current(self) -> dict[str, Any]:
         if self.instance is None:
             return {}
-        names = ("breaks", "meetings", "training", "time_off", "sickness", "other", "max_occupancy")
+        names = (
+            "breaks",
+            "meetings",
+            "training",
+            "time_off",
+            "sickness",
+            "other",
+            "max_occupancy",
+            "onboarding_productivity",
+            "nesting_productivity",
+        )
         return {name: getattr(self.instance, name) for name in names}

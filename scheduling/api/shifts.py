@@ -480,11 +480,12 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class CoverageIntervalSerializer(serializers.Serializer[Any]):
-    """One interval: its UTC start, the on-queue agents required and scheduled."""
+    """One interval: its UTC start, the on-queue agents required and scheduled (agents in onboarding or nesting
+    count for their team's productivity fraction, so it may be a decimal)."""
 
     start = serializers.DateTimeField()
     required = serializers.IntegerField()  # type: ignore[assignment]  # a field, collected by the metaclass
-    scheduled = serializers.IntegerField()
+    scheduled = serializers.FloatField()
 
 
 class QueueCoverageSerializer(serializers.Serializer[Any]):

@@ -12,7 +12,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from supportops import access
-from supportops.choices import PLANNING_INTERVAL_CHOICES
+from supportops.choices import PLANNING_INTERVAL_CHOICES, AgentStatus
 from supportops.models import Job, Queue, Team
 
 
@@ -105,6 +105,16 @@ class StaffingSettings(models.Model):
         validators=[MinValueValidator(0.01), MaxValueValidator(1)],
         help_text="Highest share of logged-in time an agent should spend handling contacts (0-1].",
     )
+    onboarding_productivity = models.FloatField(
+        default=0.25,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of a fully productive agent an agent in onboarding counts for on queue (0-1).",
+    )
+    nesting_productivity = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of a fully productive agent an agent in nesting counts for on queue (0-1).",
+    )
 
     history = HistoricalRecords()
 
@@ -113,6 +123,14 @@ class StaffingSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Staffing settings of {self.team}"
+
+    def productivity_of(self, status: str) -> float:
+        """How much of a fully productive agent an agent with this lifecycle status counts for on queue."""
+        if status == AgentStatus.ONBOARDING:
+            return self.onboarding_productivity
+        if status == AgentStatus.NESTING:
+            return self.nesting_productivity
+        return 1.0
 
     @property
     def total_shrinkage(self) -> float:

@@ -23,6 +23,7 @@ from ..models import (
     ScheduleVersion,
     Shift,
     ShiftActivity,
+    StaffingSettings,
 )
 
 
@@ -275,7 +276,7 @@ class CoverageInterval:
 
     start: datetime
     required: int
-    scheduled: int
+    scheduled: float
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,7 @@ class Coverage:
     by_queue: dict[str, tuple[CoverageInterval, ...]]
     notes: tuple[str, ...]
 
-    def _hours(self, values: Iterable[int]) -> float:
+    def _hours(self, values: Iterable[float]) -> float:
         return round(sum(values) * self.slot_minutes / 60, 2)
 
     @property
@@ -342,22 +343,43 @@ def on_queue_slots(shift: Shift, slots: WeekSlots) -> list[tuple[int, int | None
     return covered
 
 
+def productivity_for(team: Team) -> StaffingSettings:
+    """The team's staffing settings (saved or defaults): how much agents in onboarding and nesting count for."""
+    found = StaffingSettings.objects.filter(team=team).first()
+    return found if found is not None else StaffingSettings(team=team)
+
+
 def coverage_for(*, team: Team, week_start: date) -> Coverage:
     """Required against scheduled on-queue agents per slot for the team's current schedule of the week.
 
-    A fixed number of queries: the queues, the forecast rows, the schedule and its shifts with activities.
+    An agent in onboarding or nesting counts for the team's productivity fraction of a fully productive agent,
+    so ``scheduled`` is a decimal (two places). A fixed number of queries: the staffing settings, the queues, the
+    forecast rows, the schedule and its shifts with activities.
     """
     slots = week_slots(team, week_start)
+    settings = productivity_for(team)
     queues = team_queues(team)
     requirement = requirement_for(queues, slots, team=team)
-    scheduled: dict[int | None, list[int]] = defaultdict(lambda: [0] * slots.slot_count)
+    scheduled: dict[int | None, list[float]] = defaultdict(lambda: [0.0] * slots.slot_count)
     schedule = Schedule.objects.filter(team=team, week_start=week_start).first()
+    partial: dict[str, float] = {}
     if schedule is not None:
         for shift in schedule_shifts(schedule):
+            share = settings.productivity_of(shift.agent.status)
+            if share < 1:
+                partial[str(shift.agent)] = share
             for index, queue_id in on_queue_slots(shift, slots):
-                scheduled[queue_id][index] += 1
+                scheduled[queue_id][index] += share
+    for row in scheduled.values():
+        row[:] = [round(value, 2) for value in row]
+    notes = list(requirement.notes)
+    if partial:
+        named = ", ".join(f"{name} ({share * 100:g} %)" for name, share in sorted(partial.items()))
+        notes.append(f"Agents in onboarding or nesting count for part of an agent: {named}.")
     totals_required = requirement.total(slots.slot_count)
-    totals_scheduled = [sum(row[index] for row in scheduled.values()) for index in range(slots.slot_count)]
+    totals_scheduled = [
+        round(sum(row[index] for row in scheduled.values()), 2) for index in range(slots.slot_count)
+    ]
     by_queue = {
         queue.name: tuple(
             CoverageInterval(start, requirement.by_queue[queue.pk][index], scheduled[queue.pk][index])
@@ -374,7 +396,7 @@ def coverage_for(*, team: Team, week_start: date) -> Coverage:
             for index, start in enumerate(slots.starts)
         ),
         by_queue=by_queue,
-        notes=requirement.notes,
+        notes=tuple(notes),
     )
 
 

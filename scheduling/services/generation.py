@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from ..models import (
     ShiftTemplate,
     TimeOffRequest,
 )
-from ..selectors.shifts import WeekSlots, requirement_for, team_queues, week_slots
+from ..selectors.shifts import WeekSlots, productivity_for, requirement_for, team_queues, week_slots
 from .shifts import day_availability, schedule_for, schedule_rules_for
 
 SCHEDULABLE_STATUSES = (AgentStatus.ACTIVE, AgentStatus.NESTING)
@@ -53,6 +53,8 @@ class GenerationInput:
     templates: dict[str, tuple[ShiftTemplate, list[Any]]]
     booked: dict[str, list[BookedActivity]]
     notes: list[str]
+    # Agent key → the share of a fully productive agent they count for on queue (nesting agents below 1).
+    productivity: dict[str, float] = field(default_factory=dict)
 
 
 def _slot_set(slots: WeekSlots, start: datetime, end: datetime) -> set[int]:
@@ -168,6 +170,7 @@ def build_generation_input(*, schedule: Schedule) -> GenerationInput:
     ).exclude(schedule=schedule):
         other_shifts[shift.agent_id].append(shift)
 
+    staffing = productivity_for(team)
     rest_slots = math.ceil(float(rules.min_rest_hours) * 60 / step)
     specs: list[optimizer.AgentSpec] = []
     for agent in agents:
@@ -276,6 +279,7 @@ def build_generation_input(*, schedule: Schedule) -> GenerationInput:
         templates=template_by_key,
         booked={str(pk): rows for pk, rows in booked.items()},
         notes=notes,
+        productivity={str(agent.pk): staffing.productivity_of(agent.status) for agent in agents},
     )
 
 
@@ -340,6 +344,91 @@ def _store_solution(generation: GenerationInput, solution: optimizer.Solution, s
     return len(shifts)
 
 
+def _on_queue(
+    options: dict[str, optimizer.ShiftOption], agents: dict[str, optimizer.AgentSpec], assignment: optimizer.Assignment
+) -> list[int]:
+    """The slots an assignment covers its group: the shift minus its breaks and the agent's off-queue slots."""
+    option, agent = options[assignment.option], agents[assignment.agent]
+    off = set(agent.off_queue)
+    for placed in assignment.breaks:
+        off.update(range(placed.start, placed.start + placed.length))
+    return [slot for slot in range(option.start, option.start + option.length) if slot not in off]
+
+
+def _solve(generation: GenerationInput, limit: float, progress: ProgressCallback) -> optimizer.Solution:
+    """Solve the week. Agents who count for less than a full agent (nesting) are placed first, against the whole
+    requirement; what they cover, at their share, is then deducted (rounded down) and the others are placed
+    against the rest, with the trainees' breaks counted in the simultaneous-break limit. The report's coverage
+    figures count every agent at their share."""
+    problem = generation.problem
+    share = generation.productivity
+    trainees = tuple(agent for agent in problem.agents if share.get(agent.key, 1.0) < 1)
+    others = tuple(agent for agent in problem.agents if share.get(agent.key, 1.0) >= 1)
+    if not trainees or not others:
+        return optimizer.solve(problem, time_limit_seconds=limit, workers=2, progress=progress, gap_limit=GAP_LIMIT)
+    first_limit = max(1.0, limit * 0.25)
+    first = optimizer.solve(
+        replace(problem, agents=trainees),
+        time_limit_seconds=first_limit,
+        workers=2,
+        progress=lambda fraction, message: progress(0.25 * fraction, f"Agents in nesting: {message}"),
+        gap_limit=GAP_LIMIT,
+    )
+    options = {option.key: option for option in problem.options}
+    specs = {agent.key: agent for agent in problem.agents}
+    covered = {group: [0.0] * problem.slot_count for group in problem.requirement}
+    taken = [0] * problem.slot_count
+    for assignment in first.assignments:
+        for slot in _on_queue(options, specs, assignment):
+            covered[assignment.group][slot] += share[assignment.agent]
+        for brk in assignment.breaks:
+            for slot in range(brk.start, brk.start + brk.length):
+                taken[slot] += 1
+    rest = {
+        group: tuple(max(0, required - math.floor(covered[group][slot] + 1e-9)) for slot, required in enumerate(row))
+        for group, row in problem.requirement.items()
+    }
+    second = optimizer.solve(
+        replace(problem, agents=others, requirement=rest, rules=replace(problem.rules, breaks_taken=tuple(taken))),
+        time_limit_seconds=max(1.0, limit - first.report.solve_seconds),
+        workers=2,
+        progress=lambda fraction, message: progress(0.25 + 0.75 * fraction, message),
+        gap_limit=GAP_LIMIT,
+    )
+    assignments = first.assignments + second.assignments
+    hours = problem.slot_minutes / 60
+    required_total = scheduled_total = under = over = 0.0
+    for assignment in second.assignments:
+        for slot in _on_queue(options, specs, assignment):
+            covered[assignment.group][slot] += 1
+    for group, row in problem.requirement.items():
+        for slot, required in enumerate(row):
+            have = covered[group][slot]
+            required_total += required
+            scheduled_total += have
+            under += max(0.0, required - have)
+            over += max(0.0, have - required)
+    names = ", ".join(sorted(f"{generation.agents[agent.key]} ({share[agent.key] * 100:g} %)" for agent in trainees))
+    report = replace(
+        second.report,
+        solve_seconds=round(first.report.solve_seconds + second.report.solve_seconds, 2),
+        required_hours=round(required_total * hours, 2),
+        scheduled_hours=round(scheduled_total * hours, 2),
+        under_coverage_hours=round(under * hours, 2),
+        over_coverage_hours=round(over * hours, 2),
+        preference_violations=first.report.preference_violations + second.report.preference_violations,
+        unmet_minimum_hours={**first.report.unmet_minimum_hours, **second.report.unmet_minimum_hours},
+        notes=(
+            f"Agents in nesting count for part of an agent and were placed first: {names}. Objective, bound and "
+            "gap are those of placing the others against what remained.",
+            *first.report.notes,
+            *second.report.notes,
+        ),
+    )
+    coverage = {group: tuple(int(value) for value in row) for group, row in covered.items()}
+    return optimizer.Solution(assignments=assignments, coverage=coverage, report=report)
+
+
 def schedule_generate(
     *, schedule: Schedule, time_limit_seconds: float | None = None, progress: ProgressCallback | None = None
 ) -> dict[str, Any]:
@@ -360,9 +449,7 @@ def schedule_generate(
 
     if not generation.problem.agents:
         raise ValidationError({"team": f"{schedule.team} has no active agents with the skills for its queues."})
-    solution = optimizer.solve(
-        generation.problem, time_limit_seconds=limit, workers=2, progress=solver_progress, gap_limit=GAP_LIMIT
-    )
+    solution = _solve(generation, limit, solver_progress)
     if solution.report.status in {"INFEASIBLE", "MODEL_INVALID", "UNKNOWN"} and not solution.assignments:
         raise ValidationError(
             {"schedule": f"No schedule found ({solution.report.status}): {'; '.join(solution.report.notes)}"}

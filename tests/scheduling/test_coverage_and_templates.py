@@ -9,7 +9,8 @@ import pytest
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
 
 from scheduling import services
-from scheduling.models import Schedule, Shift, ShiftTemplate
+from scheduling.models import Schedule, Shift, ShiftTemplate, StaffingSettings
+from supportops.choices import AgentStatus
 from tests.access import RoleCase, api_client_for, assert_role_access
 from tests.conftest import skip_unless
 from tests.scheduling.planning import MONDAY, WEEK, day_template, requirement, sg, team_queue
@@ -63,6 +64,39 @@ def test_a_queue_shared_with_another_team_counts_their_agents_against_the_requir
     assert coverage["notes"] == ["Alpha chat is also staffed by other teams: their 1 agent-hours on it are deducted."]
 
 
+def test_agents_in_onboarding_and_nesting_count_for_their_teams_productivity_share(org, alpha_queue):
+    StaffingSettings.objects.create(team=org.team_a, onboarding_productivity=0.2, nesting_productivity=0.6)
+    requirement(alpha_queue, {sg(MONDAY, 9): 2, sg(MONDAY, 9, 30): 2}, first=sg(MONDAY, 0))
+    org.agent_a1.status = AgentStatus.ONBOARDING
+    org.agent_a1.save()
+    org.agent_a2.status = AgentStatus.NESTING
+    org.agent_a2.save()
+    services.shift_create(agent=org.agent_a1, starts_at=sg(MONDAY, 9), ends_at=sg(MONDAY, 9, 30))
+    services.shift_create(agent=org.agent_a2, starts_at=sg(MONDAY, 9), ends_at=sg(MONDAY, 10))
+
+    coverage = api_client_for(org.manager_a).get(f"{COVERAGE}?team=alpha&week={WEEK}").json()
+
+    by_start = {row["start"]: (row["required"], row["scheduled"]) for row in coverage["intervals"]}
+    assert by_start["2026-12-07T01:00:00Z"] == (2, 0.8)
+    assert by_start["2026-12-07T01:30:00Z"] == (2, 0.6)
+    assert (coverage["scheduled_hours"], coverage["under_hours"]) == (0.7, 1.3)
+    assert coverage["notes"] == [
+        f"Agents in onboarding or nesting count for part of an agent: {org.agent_a1} (20 %), {org.agent_a2} (60 %)."
+    ]
+
+
+def test_productivity_shares_outside_zero_to_one_are_refused_naming_the_field(org):
+    client = api_client_for(org.admin)
+    settings_id = client.get("/api/scheduling/staffing-settings/").json()["results"][0]["id"]
+
+    response = client.patch(
+        f"/api/scheduling/staffing-settings/{settings_id}/", {"nesting_productivity": 1.5}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["nesting_productivity"]
+
+
 def test_coverage_without_a_forecast_says_so(org, alpha_queue):
     coverage = api_client_for(org.admin).get(f"{COVERAGE}?team=alpha&week={WEEK}").json()
 
@@ -106,7 +140,7 @@ def test_coverage_costs_the_same_queries_whatever_the_schedule_size(org, alpha_q
     client = api_client_for(org.manager_a)
     url = f"{COVERAGE}?team=alpha&week={WEEK}"
 
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(13) as few:
         client.get(url)
     for offset in range(1, 5):
         for agent in (org.agent_a1, org.agent_a2):

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from scheduling import selectors, services
-from scheduling.models import RequestStatus, Schedule, Shift, TimeOffRequest
-from supportops.choices import JobStatus
+from scheduling.models import RequestStatus, Schedule, Shift, StaffingSettings, TimeOffRequest
+from supportops.choices import AgentStatus, JobStatus
 from supportops.models import Job
 from tests.access import api_client_for
 from tests.scheduling.planning import MONDAY, WEEK, day_template, requirement, sg, team_queue
@@ -244,3 +244,28 @@ def test_a_booked_activity_is_either_held_whole_by_a_shift_or_left_clear(org, pl
         assert shift.starts_at <= sg(tuesday, 12)
         assert shift.ends_at >= sg(tuesday, 14)
         assert shift.activities.filter(kind="training", title="Refunds").count() == 1
+
+
+def test_a_nesting_agent_is_placed_first_at_their_share_and_the_report_counts_them_so(org, planned):
+    StaffingSettings.objects.create(team=org.team_a, nesting_productivity=0.5)
+    org.agent_a1.status = AgentStatus.NESTING
+    org.agent_a1.save()
+
+    report = generate(org)
+
+    assert report["status"] in {"OPTIMAL", "FEASIBLE"}
+    assert report["notes"][0] == (
+        f"Agents in nesting count for part of an agent and were placed first: {org.agent_a1} (50 %). "
+        "Objective, bound and gap are those of placing the others against what remained."
+    )
+    on_queue_hours = {org.agent_a1.pk: 0.0, org.agent_a2.pk: 0.0}
+    for shift in Shift.objects.filter(schedule__team=org.team_a).prefetch_related("activities"):
+        off = sum((a.ends_at - a.starts_at).total_seconds() for a in shift.activities.all())
+        on_queue_hours[shift.agent_id] += ((shift.ends_at - shift.starts_at).total_seconds() - off) / 3600
+    assert on_queue_hours[org.agent_a1.pk] > 0 and on_queue_hours[org.agent_a2.pk] > 0
+    expected = on_queue_hours[org.agent_a1.pk] * 0.5 + on_queue_hours[org.agent_a2.pk]
+    coverage = selectors.coverage_for(team=org.team_a, week_start=MONDAY)
+    assert report["scheduled_hours"] == coverage.scheduled_hours == expected
+    assert report["required_hours"] == coverage.required_hours == 45.0
+    assert report["under_coverage_hours"] == coverage.under_hours
+    assert report["over_coverage_hours"] == coverage.over_hours

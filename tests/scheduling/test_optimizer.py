@@ -262,6 +262,28 @@ def test_breaks_are_staggered_inside_their_window_under_the_simultaneous_limit()
     assert violations(given, solution.assignments) == []
 
 
+def test_breaks_already_taken_outside_the_problem_count_towards_the_limit():
+    # given one agent whose break may be at 12:00 or 13:00, and someone placed earlier already on a break at 12:00
+    options = [day_shift(0, 9, breaks=(BREAK,))]
+    taken = tuple(1 if slot == 12 else 0 for slot in range(24 * 7))
+    given = problem(
+        needs((9, 17, 1)),
+        options,
+        [agent("ann")],
+        rules=Rules(min_rest_slots=11, max_simultaneous_breaks=1, breaks_taken=taken),
+    )
+
+    # when
+    solution = solve(given, time_limit_seconds=10)
+
+    # then the break goes to 13:00, and a break at 12:00 would be reported as over the limit
+    (assignment,) = solution.assignments
+    assert assignment.breaks == (PlacedBreak("break", 13, 1),)
+    assert violations(given, solution.assignments) == []
+    moved = (replace(assignment, breaks=(PlacedBreak("break", 12, 1),)),)
+    assert violations(given, moved) == ["Slot 12: 2 agents on a break at once (at most 1)."]
+
+
 def test_breaks_that_cannot_fit_the_limit_make_the_problem_infeasible():
     # given both agents must work 8 hours, every shift has a break, and nobody may be on a break
     options = [day_shift(0, 9, breaks=(BREAK,))]
