@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from supportops.models import Agent
 
 from .models import Question, QuestionKind
+from .services.progress import EVIDENCE_EXTENSIONS
 
 
 class QuizAnswersForm(forms.Form):
@@ -71,6 +73,12 @@ class TaskSubmissionForm(forms.Form):
     text = forms.CharField(label="What you did", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     link = forms.URLField(label="Link", required=False, assume_scheme="https")
     file = forms.FileField(label="File", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        field.help_text = f"Up to {settings.ONBOARDING_EVIDENCE_MAX_MB} MB: PDF, images, text, office documents."
+        field.widget.attrs["accept"] = ",".join(f".{extension}" for extension in sorted(EVIDENCE_EXTENSIONS))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

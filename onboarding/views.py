@@ -441,6 +441,33 @@ class CohortBlock:
         return sum(1 for row in self.rows if row.summary.time_to_proficiency_days is not None)
 
 
+@dataclass(frozen=True)
+class ProficiencyBar:
+    """A bar of the time-to-proficiency chart: a cohort's average or one agent's business days."""
+
+    label: str
+    days: float
+    percent_of_max: int
+    is_average: bool
+
+
+def _proficiency_bars(cohorts: list[CohortBlock]) -> list[ProficiencyBar]:
+    """Per cohort with someone completed: its average, then each completed agent, scaled to the longest."""
+    entries: list[tuple[str, float, bool]] = []
+    for block in cohorts:
+        if block.proficiency_days is None:
+            continue
+        entries.append((f"{block.name} · average", block.proficiency_days, True))
+        for row in block.rows:
+            if row.summary.time_to_proficiency_days is not None:
+                entries.append((row.enrollment.agent.display_name, row.summary.time_to_proficiency_days, False))
+    top = max((days for _, days, _ in entries), default=0) or 1
+    return [
+        ProficiencyBar(label=label, days=days, percent_of_max=max(2, round(100 * days / top)), is_average=average)
+        for label, days, average in entries
+    ]
+
+
 SCORE_BUCKETS = ((0, 50, "Under 50%"), (50, 75, "50–74%"), (75, 90, "75–89%"), (90, 101, "90–100%"))
 
 
@@ -498,6 +525,7 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     scores = _score_distribution(enrollments) if enrollments else []
     context = {
         "cohorts": list(cohorts.values()),
+        "proficiency": _proficiency_bars(list(cohorts.values())),
         "overdue": overdue,
         "counts": [(HEALTH_LABELS[health], health, count) for health, count in counts.items()],
         "total": len(enrollments),
@@ -505,6 +533,60 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         "scores_total": sum(bucket.count for bucket in scores),
     }
     return render(request, "onboarding/team.html", context)
+
+
+# --- one enrollment, for its managers ----------------------------------------------------------------------------
+
+
+def _managed_enrollment_or_404(user: Any, pk: int) -> Enrollment:
+    progress = ModuleProgress.objects.select_related("module__phase").order_by()
+    return get_object_or_404(
+        Enrollment.objects.managed_by(user)
+        .select_related("agent__team__market", "agent__user", "version__curriculum", "cohort", "buddy__user")
+        .prefetch_related(Prefetch("progress", queryset=progress)),
+        pk=pk,
+    )
+
+
+def _render_enrollment(request: HttpRequest, enrollment: Enrollment, status: int = 200, **extra: Any) -> HttpResponse:
+    today = local_today(enrollment.agent)
+    summary = selectors.enrollment_summaries([enrollment], today=today)[enrollment.pk]
+    context = {"card": _card(enrollment, summary, today), "today": today, **extra}
+    return render(request, "onboarding/enrollment.html", context, status=status)
+
+
+@manager_page
+@require_GET
+def enrollment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One agent's path as their manager sees it: every module's state and due date, with waive and withdraw."""
+    return _render_enrollment(request, _managed_enrollment_or_404(request.user, pk))
+
+
+@manager_page
+@require_POST
+def enrollment_waive(request: HttpRequest, pk: int, progress_pk: int) -> HttpResponse:
+    """Waive one open module of the enrollment, with a reason."""
+    enrollment = _managed_enrollment_or_404(request.user, pk)
+    progress = get_object_or_404(ModuleProgress.objects.filter(enrollment=enrollment), pk=progress_pk)
+    try:
+        services.progress_waive(progress=progress, reason=request.POST.get("reason", ""), user=request.user)
+    except ValidationError as error:
+        return _render_enrollment(request, enrollment, status=400, error_pk=progress_pk, error=_messages_of(error))
+    messages.success(request, f"“{progress.module.title}” is waived.")
+    return redirect("onboarding-enrollment", pk=enrollment.pk)
+
+
+@manager_page
+@require_POST
+def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw the enrollment, with a reason."""
+    enrollment = _managed_enrollment_or_404(request.user, pk)
+    try:
+        services.enrollment_withdraw(enrollment=enrollment, reason=request.POST.get("reason", ""), user=request.user)
+    except ValidationError as error:
+        return _render_enrollment(request, enrollment, status=400, withdraw_error=_messages_of(error))
+    messages.success(request, f"{enrollment.agent.display_name}'s enrollment is withdrawn.")
+    return redirect("onboarding-team")
 
 
 # --- the reviewer queue -------------------------------------------------------------------------------------------

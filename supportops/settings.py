@@ -110,6 +110,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded files (practical-task evidence). Served by the application behind its access checks, never as static.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# Largest file an agent may hand in as evidence for a practical task.
+ONBOARDING_EVIDENCE_MAX_MB = env.int("ONBOARDING_EVIDENCE_MAX_MB", default=20)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

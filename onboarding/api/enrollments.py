@@ -83,7 +83,8 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
         model = Enrollment
         fields = [
             "id", "agent_id", "agent_name", "version_id", "curriculum_name", "version_number", "cohort_id",
-            "buddy_id", "start_date", "status", "completed_at", "reason", "percent_done", "health",
+            "buddy_id", "start_date", "status", "completed_at", "reason", "withdrawn_at", "withdrawn_reason",
+            "percent_done", "health",
             "overdue_modules", "at_risk_modules", "time_to_proficiency_days",
         ]  # fmt: skip
         read_only_fields = fields
@@ -173,6 +174,12 @@ class MigrateInSerializer(serializers.Serializer[Any]):
     version_id = serializers.IntegerField()
 
 
+class WithdrawInSerializer(serializers.Serializer[Any]):
+    """Why an enrollment is withdrawn."""
+
+    reason = serializers.CharField(allow_blank=True, max_length=300)
+
+
 class CohortProficiencySerializer(serializers.Serializer[Any]):
     """Time-to-proficiency of a cohort, in business days from start to completion."""
 
@@ -246,6 +253,17 @@ class EnrollmentViewSet(
         cohort = _pick(Cohort.objects.all(), int(raw) if raw.isdigit() else -1, "cohort", "cohort")
         result = selectors.cohort_time_to_proficiency(cohort=cohort, user=request.user)
         return Response(CohortProficiencySerializer(result).data)
+
+    @extend_schema(request=WithdrawInSerializer, responses={200: EnrollmentSerializer, 400: _FIELD_ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """Stop an enrollment in progress, with a reason (a manager of the agent's team, or an admin)."""
+        body = WithdrawInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        enrollment = services.enrollment_withdraw(
+            enrollment=self.get_object(), reason=body.validated_data["reason"], user=request.user
+        )
+        return Response(EnrollmentSerializer(self.get_queryset().get(pk=enrollment.pk)).data)
 
     @extend_schema(responses={200: ModuleProgressSerializer(many=True)})
     @action(detail=True, methods=["get"])

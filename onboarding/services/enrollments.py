@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from onboarding.business_days import add_business_days
 from onboarding.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "cohort_enroll",
     "enrollment_create",
     "enrollment_migrate",
+    "enrollment_withdraw",
     "require_manager_of",
 ]
 
@@ -167,8 +169,33 @@ def enrollment_migrate(*, enrollments: Iterable[Enrollment], version: Curriculum
         enrollment.version = version
         enrollment.save(update_fields=["version"])
         ModuleProgress.objects.bulk_create(rows)
+        # Every module of the new version may already be done: the enrollment is then complete.
+        from .progress import enrollment_advance
+
+        enrollment_advance(enrollment)
         moved.append(enrollment)
     return moved
+
+
+@transaction.atomic
+def enrollment_withdraw(*, enrollment: Enrollment, reason: str, user: Any) -> Enrollment:
+    """Stop an enrollment in progress (the agent left, or was enrolled by mistake), with a reason.
+
+    Its progress is kept for the record; it no longer shows on the agent's path, the cohort dashboard, the
+    reviewer queue or in reminders. The agent's lifecycle status is left as it is.
+    """
+    enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("agent__team").get(pk=enrollment.pk)
+    require_manager_of(user, enrollment.agent, action=f"withdraw {enrollment.agent}'s enrollment")
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise ValidationError({"enrollment": f"{enrollment} is not in progress ({enrollment.get_status_display()})."})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the enrollment is withdrawn."})
+    enrollment.status = EnrollmentStatus.WITHDRAWN
+    enrollment.withdrawn_at = timezone.now()
+    enrollment.withdrawn_reason = reason[:300]
+    enrollment.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
+    return enrollment
 
 
 @transaction.atomic

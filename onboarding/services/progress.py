@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -41,6 +42,7 @@ from .enrollments import require_manager_of
 
 __all__ = [
     "AnswerInput",
+    "enrollment_advance",
     "lesson_complete",
     "missing_prerequisites",
     "nesting_evaluate",
@@ -134,7 +136,7 @@ def _complete(progress: ModuleProgress, *, score_percent: float | None = None) -
     enrollment = progress.enrollment
     if progress.module.certification_id is not None and progress.module.certification is not None:
         _grant(enrollment.agent, progress.module.certification, enrollment)
-    _enrollment_advance(enrollment)
+    enrollment_advance(enrollment)
     return progress
 
 
@@ -143,7 +145,7 @@ def _move_agent(agent: Agent, status: AgentStatus) -> None:
         agent_change_status(agent=agent, status=status, note="Onboarding progress")
 
 
-def _enrollment_advance(enrollment: Enrollment) -> None:
+def enrollment_advance(enrollment: Enrollment) -> None:
     """Move the agent to nesting once only nesting is left, and complete the enrollment when all is done."""
     rows = list(enrollment.progress.select_related("module"))
     agent = enrollment.agent
@@ -343,6 +345,29 @@ def shadowing_log(
 # --- practical tasks ------------------------------------------------------------------------------------------------
 
 
+# Evidence people hand in: documents, spreadsheets, slides, images, text and PDF. No archives or executables.
+EVIDENCE_EXTENSIONS = frozenset(
+    {"pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "md", "csv", "docx", "xlsx", "pptx", "odt", "ods", "odp"}
+)
+
+
+def _check_evidence_file(file: UploadedFile) -> None:
+    """Refuse an empty file, one over the size limit, or a type that is not on the evidence list."""
+    limit_mb = int(getattr(settings, "ONBOARDING_EVIDENCE_MAX_MB", 20))
+    name = file.name or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in EVIDENCE_EXTENSIONS:
+        allowed = ", ".join(sorted(EVIDENCE_EXTENSIONS))
+        raise ValidationError({"file": f"“{name}” is not a kind of file accepted as evidence ({allowed})."})
+    size = file.size or 0
+    if size == 0:
+        raise ValidationError({"file": f"“{name}” is empty."})
+    if size > limit_mb * 1024 * 1024:
+        raise ValidationError(
+            {"file": f"“{name}” is {size / 1024 / 1024:.1f} MB; evidence files are at most {limit_mb} MB."}
+        )
+
+
 @transaction.atomic
 def task_submit(
     *, progress: ModuleProgress, text: str = "", link: str = "", file: UploadedFile | None = None, user: Any
@@ -355,6 +380,8 @@ def task_submit(
     _require_prerequisites(progress)
     if not (text.strip() or link or file):
         raise ValidationError({"text": "Give a text, a link or a file as evidence."})
+    if file is not None:
+        _check_evidence_file(file)
     if progress.submissions.filter(status=SubmissionStatus.SUBMITTED).exists():
         raise ValidationError({"module": "Your last evidence is still waiting for a reviewer."})
     submission = TaskSubmission(progress=progress, text=text.strip(), link=link)
@@ -423,7 +450,7 @@ def progress_waive(*, progress: ModuleProgress, reason: str, user: Any) -> Modul
     progress.waived_reason = reason.strip()[:300]
     progress.completed_at = timezone.now()
     progress.save()
-    _enrollment_advance(progress.enrollment)
+    enrollment_advance(progress.enrollment)
     return progress
 
 

@@ -377,9 +377,7 @@ def coverage_for(*, team: Team, week_start: date) -> Coverage:
         named = ", ".join(f"{name} ({share * 100:g} %)" for name, share in sorted(partial.items()))
         notes.append(f"Agents in onboarding or nesting count for part of an agent: {named}.")
     totals_required = requirement.total(slots.slot_count)
-    totals_scheduled = [
-        round(sum(row[index] for row in scheduled.values()), 2) for index in range(slots.slot_count)
-    ]
+    totals_scheduled = [round(sum(row[index] for row in scheduled.values()), 2) for index in range(slots.slot_count)]
     by_queue = {
         queue.name: tuple(
             CoverageInterval(start, requirement.by_queue[queue.pk][index], scheduled[queue.pk][index])

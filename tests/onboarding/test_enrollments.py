@@ -287,3 +287,52 @@ def test_a_qa_reviewer_who_is_also_a_manager_sees_their_teams_enrollments(org):
     assert sorted(item["id"] for item in listed["results"]) == sorted(
         [enrollments["agent_a1"].pk, enrollments["agent_a2"].pk]
     )
+
+
+def test_enrollment_migrate_completes_an_enrollment_whose_new_version_is_all_done(org):
+    # given every module of version 1 is done but the enrollment was left open (the agent is in nesting)
+    v1 = build_curriculum()
+    enrollment = services.enrollment_create(agent=org.agent_a1, version=v1.version, start_date=START, user=org.admin)
+    ModuleProgress.objects.filter(enrollment=enrollment).update(state=ProgressState.COMPLETED)
+    org.agent_a1.status = "nesting"
+    org.agent_a1.save()
+    v1.version.status = VersionStatus.RETIRED
+    v1.version.save()
+    v2 = build_curriculum(curriculum=v1.curriculum, number=2)  # the same module keys
+
+    # when it moves to version 2
+    services.enrollment_migrate(enrollments=[enrollment], version=v2.version, user=org.manager_a)
+
+    # then it is complete and the agent active
+    enrollment.refresh_from_db()
+    org.agent_a1.refresh_from_db()
+    assert (enrollment.status, enrollment.version_id) == (EnrollmentStatus.COMPLETED, v2.version.pk)
+    assert enrollment.completed_at is not None
+    assert org.agent_a1.status == "active"
+
+
+def test_enrollments_api_withdraw_per_role_and_bad_input(org):
+    built = build_curriculum()
+    enrollment = services.enrollment_create(
+        agent=org.agent_a1, version=built.version, start_date=START, user=org.manager_a
+    )
+    url = f"/api/onboarding/enrollments/{enrollment.pk}/withdraw/"
+
+    statuses = {
+        name: api_client_for(user).post(url, {"reason": "Left"}, format="json").status_code
+        for name, user in {"agent": org.agent_a1.user, "qa": org.qa, "manager_b": org.manager_b}.items()
+    }
+    blank = api_client_for(org.manager_a).post(url, {"reason": " "}, format="json")
+    missing = api_client_for(org.manager_a).post(url, {}, format="json")
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    done = api_client_for(org.manager_a).post(url, {"reason": "Left the company"}, format="json")
+    again = api_client_for(org.admin).post(url, {"reason": "Again"}, format="json")
+
+    assert statuses == {"agent": 403, "qa": 403, "manager_b": 404}
+    assert (blank.status_code, blank.json()) == (400, {"reason": ["Say why the enrollment is withdrawn."]})
+    assert (missing.status_code, list(missing.json())) == (400, ["reason"])
+    assert done.status_code == 200
+    assert (done.json()["status"], done.json()["withdrawn_reason"]) == ("withdrawn", "Left the company")
+    assert again.status_code == 400
+    assert list(again.json()) == ["enrollment"]

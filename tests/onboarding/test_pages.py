@@ -691,3 +691,144 @@ def test_quiz_answer_with_a_choice_of_another_question_is_refused_and_nothing_st
     attempt.refresh_from_db()
     assert attempt.submitted_at is None
     assert attempt.answers.count() == 0
+
+
+# --- one enrollment for its managers: waive, withdraw ------------------------------------------------------------
+
+
+def enrollment_url(enrollment: Enrollment, action: str = "") -> str:
+    return f"/onboarding/enrollments/{enrollment.pk}/{action}"
+
+
+def test_manager_sees_an_enrollments_path_and_waives_a_module_with_a_reason(org, built):
+    enrollment = enrol(org, built)
+    lesson = progress_of(enrollment, "lesson")
+    client = client_for(org.manager_a)
+
+    page = squashed(text_of(client.get(enrollment_url(enrollment))))
+    response = client.post(enrollment_url(enrollment, f"waive/{lesson.pk}/"), {"reason": "Did this course last year"})
+
+    assert "Support basics (version 1) · Alpha · started 3 Jun 2030" in page
+    assert "Refund policy Lesson · 30 min Waive… Reason Waive module Not started due Wed 5 Jun" in page
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert (lesson.state, lesson.waived_reason) == (ProgressState.WAIVED, "Did this course last year")
+    after = squashed(text_of(client.get(enrollment_url(enrollment))))
+    assert "Refund policy Lesson · 30 min · waived: Did this course last year Waived Refund policy quiz" in after
+
+
+def test_waiving_without_a_reason_is_refused_on_the_page_and_nothing_changes(org, built):
+    enrollment = enrol(org, built)
+    lesson = progress_of(enrollment, "lesson")
+
+    response = client_for(org.manager_a).post(enrollment_url(enrollment, f"waive/{lesson.pk}/"), {"reason": "  "})
+
+    page = squashed(text_of(response, status=400))
+    assert "Say why the module is waived." in page
+    lesson.refresh_from_db()
+    assert lesson.state == ProgressState.NOT_STARTED
+
+
+def test_manager_withdraws_an_enrollment_and_it_leaves_the_dashboard_and_the_agents_path(org, built):
+    enrollment = enrol(org, built)
+    client = client_for(org.manager_a)
+
+    response = client.post(enrollment_url(enrollment, "withdraw/"), {"reason": "Left the company"})
+
+    assert response.status_code == 302
+    assert response["Location"] == TEAM
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.withdrawn_reason) == ("withdrawn", "Left the company")
+    assert enrollment.withdrawn_at is not None
+    assert "Support basics" not in squashed(text_of(client.get(TEAM)))
+    assert "You are not enrolled in a curriculum" in squashed(text_of(client_for(org.agent_a1.user).get(MINE)))
+    record = squashed(text_of(client.get(enrollment_url(enrollment))))
+    assert "Withdrawn" in record
+    assert "Left the company" in record
+    assert "Withdraw enrollment" not in record
+
+
+def test_withdrawing_twice_or_without_a_reason_is_refused(org, built):
+    enrollment = enrol(org, built)
+    client = client_for(org.manager_a)
+
+    blank = client.post(enrollment_url(enrollment, "withdraw/"), {"reason": ""})
+    assert "Say why the enrollment is withdrawn." in squashed(text_of(blank, status=400))
+    enrollment.refresh_from_db()
+    assert enrollment.status == "active"
+    client.post(enrollment_url(enrollment, "withdraw/"), {"reason": "Left"})
+    again = client.post(enrollment_url(enrollment, "withdraw/"), {"reason": "Left again"})
+    assert "is not in progress (Withdrawn)" in squashed(text_of(again, status=400))
+    enrollment.refresh_from_db()
+    assert enrollment.withdrawn_reason == "Left"
+
+
+def test_enrollment_page_access_per_role(org, built):
+    enrollment = enrol(org, built)
+    lesson = progress_of(enrollment, "lesson")
+
+    assert client_for(org.manager_a).get(enrollment_url(enrollment)).status_code == 200
+    assert client_for(org.admin).get(enrollment_url(enrollment)).status_code == 200
+    assert client_for(org.manager_b).get(enrollment_url(enrollment)).status_code == 404
+    for user in (org.agent_a1.user, org.qa):
+        assert client_for(user).get(enrollment_url(enrollment)).status_code == 403
+        assert client_for(user).post(enrollment_url(enrollment, "withdraw/"), {"reason": "x"}).status_code == 403
+        assert (
+            client_for(user).post(enrollment_url(enrollment, f"waive/{lesson.pk}/"), {"reason": "x"}).status_code == 403
+        )
+    assert client_for(org.manager_b).post(enrollment_url(enrollment, "withdraw/"), {"reason": "x"}).status_code == 404
+    enrollment.refresh_from_db()
+    lesson.refresh_from_db()
+    assert (enrollment.status, lesson.state) == ("active", ProgressState.NOT_STARTED)
+
+
+def test_dashboard_charts_time_to_proficiency_per_cohort_and_agent(org, cohort_setup):
+    june = Enrollment.objects.get(agent=org.agent_a1)
+    ModuleProgress.objects.filter(enrollment=june).update(state=ProgressState.COMPLETED)
+    Enrollment.objects.filter(pk=june.pk).update(
+        status="completed", completed_at=timezone.make_aware(timezone.datetime(2024, 1, 19, 9, 0))
+    )
+
+    html = text_of(client_for(org.manager_a).get(TEAM))
+
+    bars = re.findall(r'data-testid="proficiency-bar">(.*?)</li>', html)
+    assert [squashed(bar).strip() for bar in bars] == [
+        "June hires · average 9 d",
+        f"{org.agent_a1.display_name} 9 d",
+    ]
+    assert 'style="width: 100%"' in bars[0]
+
+
+def test_evidence_of_a_refused_type_or_size_is_refused_and_nothing_stored(org, built, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.ONBOARDING_EVIDENCE_MAX_MB = 1
+    enrollment = enrol(org, built)
+    mark_done(enrollment, "lesson", "quiz")
+    progress = progress_of(enrollment, "practical")
+    client = client_for(org.agent_a1.user)
+
+    script = SimpleUploadedFile("tool.exe", b"MZ...", content_type="application/octet-stream")
+    big = SimpleUploadedFile("notes.pdf", b"%PDF" + b"0" * (1024 * 1024), content_type="application/pdf")
+    first = squashed(text_of(client.post(module_url(progress, "evidence/"), {"file": script}), status=400))
+    second = squashed(text_of(client.post(module_url(progress, "evidence/"), {"file": big}), status=400))
+
+    assert "“tool.exe” is not a kind of file accepted as evidence (csv, docx, gif," in first
+    assert "“notes.pdf” is 1.0 MB; evidence files are at most 1 MB." in second
+    assert TaskSubmission.objects.count() == 0
+    assert list(tmp_path.rglob("*.*")) == []
+
+
+def test_enrollment_page_runs_a_fixed_number_of_queries(org, built, django_assert_num_queries):
+    enrollment = enrol(org, built)
+    client = client_for(org.manager_a)
+    client.get(enrollment_url(enrollment))
+    with django_assert_num_queries(NUM_ENROLLMENT_QUERIES):
+        text_of(client.get(enrollment_url(enrollment)))
+    services.progress_waive(progress=progress_of(enrollment, "lesson"), reason="Known", user=org.manager_a)
+    with django_assert_num_queries(NUM_ENROLLMENT_QUERIES):
+        text_of(client.get(enrollment_url(enrollment)))
+
+
+NUM_ENROLLMENT_QUERIES = 6  # session, user, roles, the enrollment, its progress, the summary's progress

@@ -262,7 +262,8 @@ def test_a_nesting_agent_is_placed_first_at_their_share_and_the_report_counts_th
     for shift in Shift.objects.filter(schedule__team=org.team_a).prefetch_related("activities"):
         off = sum((a.ends_at - a.starts_at).total_seconds() for a in shift.activities.all())
         on_queue_hours[shift.agent_id] += ((shift.ends_at - shift.starts_at).total_seconds() - off) / 3600
-    assert on_queue_hours[org.agent_a1.pk] > 0 and on_queue_hours[org.agent_a2.pk] > 0
+    assert on_queue_hours[org.agent_a1.pk] > 0
+    assert on_queue_hours[org.agent_a2.pk] > 0
     expected = on_queue_hours[org.agent_a1.pk] * 0.5 + on_queue_hours[org.agent_a2.pk]
     coverage = selectors.coverage_for(team=org.team_a, week_start=MONDAY)
     assert report["scheduled_hours"] == coverage.scheduled_hours == expected
