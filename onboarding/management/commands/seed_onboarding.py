@@ -31,6 +31,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Onboarding seeded: {summary.curricula} curriculum, {summary.enrollments} enrollments, "
-                f"{summary.completed_modules} modules already done."
+                f"{summary.completed_modules} modules already done, {summary.graduates} earlier graduates."
             )
         )
