@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, services
@@ -25,6 +27,9 @@ from .models import (
     AgentStatusChange,
     Conversation,
     ConversationMessage,
+    HelpdeskIdentity,
+    HelpdeskIntegration,
+    HelpdeskQueueMapping,
     Job,
     Market,
     Queue,
@@ -283,3 +288,96 @@ class JobAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["created_by"]
     search_fields = ["kind", "message", "error", "created_by__username"]
     date_hierarchy = "created_at"
+
+
+# --- Helpdesk integrations -----------------------------------------------------------------------
+
+
+class HelpdeskIntegrationForm(ModelForm):
+    """The webhook secret is write-only: never shown back, and left unchanged when the field is left blank."""
+
+    webhook_secret = forms.CharField(
+        required=False,
+        strip=True,
+        max_length=255,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Zendesk: the webhook's signing secret. Intercom: the app's client secret. "
+        "Leave blank to keep the current secret.",
+    )
+    clear_webhook_secret = forms.BooleanField(
+        required=False, help_text="Remove the secret: webhooks are then refused until a new one is set."
+    )
+
+    class Meta:
+        model = HelpdeskIntegration
+        fields = [
+            "name",
+            "source",
+            "account",
+            "webhook_secret",
+            "clear_webhook_secret",
+            "replay_window_seconds",
+            "is_active",
+            "default_queue",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stored_secret = self.instance.webhook_secret if self.instance.pk else ""
+        self.initial["webhook_secret"] = ""
+
+    def clean_webhook_secret(self) -> str:
+        return self.cleaned_data.get("webhook_secret") or self._stored_secret
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("clear_webhook_secret"):
+            cleaned["webhook_secret"] = ""
+            self.instance.webhook_secret = ""
+        return cleaned
+
+
+class HelpdeskIdentityInline(AdminRoleAccessMixin, admin.TabularInline):
+    """Helpdesk user ids mapped to agents (without one, the helpdesk user's e-mail is matched)."""
+
+    model = HelpdeskIdentity
+    extra = 0
+    autocomplete_fields = ["agent"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("agent__user")
+
+
+class HelpdeskQueueMappingInline(AdminRoleAccessMixin, admin.TabularInline):
+    """Zendesk group ids or Intercom team ids mapped to queues."""
+
+    model = HelpdeskQueueMapping
+    extra = 0
+    autocomplete_fields = ["queue"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("queue")
+
+
+@admin.register(HelpdeskIntegration)
+class HelpdeskIntegrationAdmin(AdminRoleAccessMixin, admin.ModelAdmin):
+    """Connected helpdesks with their webhook secret (write-only), replay window, agent and queue mappings."""
+
+    form = HelpdeskIntegrationForm
+    list_display = ["name", "source", "account", "is_active", "secret_is_set", "replay_window_seconds", "default_queue"]
+    list_filter = ["source", "is_active"]
+    list_select_related = ["default_queue"]
+    search_fields = ["name", "account"]
+    autocomplete_fields = ["default_queue"]
+    readonly_fields = ["webhook_path", "created_at", "updated_at"]
+    inlines = [HelpdeskIdentityInline, HelpdeskQueueMappingInline]
+
+    @admin.display(description="Secret set", boolean=True)
+    def secret_is_set(self, integration: HelpdeskIntegration) -> bool:
+        return bool(integration.webhook_secret)
+
+    @admin.display(description="Webhook URL path")
+    def webhook_path(self, integration: HelpdeskIntegration) -> str:
+        if integration.pk is None:
+            return "Shown once the integration is saved."
+        return reverse("helpdesk-webhook", kwargs={"integration_id": integration.pk})

@@ -669,3 +669,98 @@ class Job(models.Model):
     def is_finished(self) -> bool:
         """True once the job succeeded or failed."""
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+# --- Helpdesk integrations -----------------------------------------------------------------------
+
+HELPDESK_SOURCES = [
+    (ConversationSource.ZENDESK.value, ConversationSource.ZENDESK.label),
+    (ConversationSource.INTERCOM.value, ConversationSource.INTERCOM.label),
+]
+
+
+class HelpdeskIntegration(models.Model):
+    """One connected helpdesk account (a Zendesk subdomain or an Intercom workspace) and its webhook secret.
+
+    Conversations it delivers are keyed by (source, external id), so a ticket imported from a file and
+    later pushed by a webhook is the same conversation. ``replay_window_seconds`` is how far a webhook's
+    timestamp may be from now before the delivery is refused as a replay.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    source = models.CharField(max_length=16, choices=HELPDESK_SOURCES)
+    account = models.CharField(
+        max_length=100, blank=True, help_text="Zendesk subdomain (acme for acme.zendesk.com) or Intercom workspace id."
+    )
+    webhook_secret = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Zendesk: the webhook's signing secret. Intercom: the app's client secret. Empty: webhooks refused.",
+    )
+    replay_window_seconds = models.PositiveIntegerField(
+        default=300,
+        validators=[MinValueValidator(1), MaxValueValidator(86400)],
+        help_text="A webhook whose timestamp is further than this from now (in seconds) is refused.",
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive integrations refuse webhooks and imports.")
+    default_queue = models.ForeignKey(
+        Queue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Queue of conversations whose group or team has no queue mapping.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replay_window_seconds__gte=1, replay_window_seconds__lte=86400),
+                name="helpdeskintegration_replay_window_1s_to_1d",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_source_display()})"
+
+
+class HelpdeskIdentity(models.Model):
+    """Which agent a helpdesk user is: a Zendesk user id or an Intercom admin id, set by admins.
+
+    Without a row here the importer matches the helpdesk user's e-mail to the agent's login e-mail.
+    """
+
+    integration = models.ForeignKey(HelpdeskIntegration, on_delete=models.CASCADE, related_name="identities")
+    external_user_id = models.CharField(max_length=64, help_text="The helpdesk's user (or admin) id.")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="helpdesk_identities")
+
+    class Meta:
+        ordering = ["integration", "external_user_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "external_user_id"], name="helpdeskidentity_unique_external_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_user_id} → {self.agent}"
+
+
+class HelpdeskQueueMapping(models.Model):
+    """Which queue a helpdesk routing target is: a Zendesk group id or an Intercom team id."""
+
+    integration = models.ForeignKey(HelpdeskIntegration, on_delete=models.CASCADE, related_name="queue_mappings")
+    external_id = models.CharField(max_length=64, help_text="Zendesk group_id or Intercom team_assignee_id.")
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="helpdesk_mappings")
+
+    class Meta:
+        ordering = ["integration", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "external_id"], name="helpdeskqueuemapping_unique_external"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} → {self.queue}"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .integrations.webhooks import helpdesk_webhook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/onboarding/", include("onboarding.api.urls")),
     path("api/", include("supportops.api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("webhooks/helpdesk/<int:integration_id>/", helpdesk_webhook, name="helpdesk-webhook"),
     path("capacity/", include("scheduling.urls")),
     path("calendar/", include("scheduling.feeds")),
     path("schedule/", include("scheduling.shift_urls")),

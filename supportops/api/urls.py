@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from supportops.integrations.api import HelpdeskIntegrationViewSet
+
 from . import views
 
 app_name = "api"
@@ -15,6 +17,7 @@ router.register("skills", views.SkillViewSet, basename="skill")
 router.register("queues", views.QueueViewSet, basename="queue")
 router.register("conversations", views.ConversationViewSet, basename="conversation")
 router.register("jobs", views.JobViewSet, basename="job")
+router.register("integrations", HelpdeskIntegrationViewSet, basename="integration")
 
 urlpatterns = [
     path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),

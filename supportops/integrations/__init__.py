@@ -1,0 +1,1 @@
+"""Helpdesk integrations: vendor-shaped parsers (Zendesk, Intercom, CSV), signed webhooks and the import service."""
