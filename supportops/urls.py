@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/scheduling/", include("scheduling.api.urls")),
     path("api/onboarding/", include("onboarding.api.urls")),
+    path("api/performance/", include("performance.api.urls")),
     path("api/", include("supportops.api.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("webhooks/helpdesk/<int:integration_id>/", helpdesk_webhook, name="helpdesk-webhook"),

@@ -1,4 +1,7 @@
 """Performance writes, one module per topic; everything public is importable from ``performance.services``."""
 
+from .calibration import *  # noqa: F403
+from .disputes import *  # noqa: F403
 from .reviews import *  # noqa: F403
+from .sampling import *  # noqa: F403
 from .scorecards import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""Django admin of QA calibration."""
+
+from __future__ import annotations

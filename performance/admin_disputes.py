@@ -1,0 +1,3 @@
+"""Django admin of QA disputes."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Django admin of QA sampling."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Django admin of QA scorecards."""
+
+from __future__ import annotations

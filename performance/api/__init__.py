@@ -1,0 +1,1 @@
+"""The performance app's REST API, under /api/performance/."""

@@ -1,0 +1,15 @@
+"""Routes of the performance API, under /api/performance/. Each topic module registers its own viewsets."""
+
+from rest_framework.routers import SimpleRouter
+
+from . import calibration, disputes, reviews, sampling
+
+app_name = "performance-api"
+
+router = SimpleRouter()
+reviews.register(router)
+sampling.register(router)
+calibration.register(router)
+disputes.register(router)
+
+urlpatterns = router.urls

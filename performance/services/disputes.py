@@ -1,0 +1,5 @@
+"""The disputes services of conversation QA."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
