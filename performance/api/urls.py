@@ -1,5 +1,6 @@
 """Routes of the performance API, under /api/performance/. Each topic module registers its own viewsets."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import calibration, disputes, reviews, sampling
@@ -12,4 +13,4 @@ sampling.register(router)
 calibration.register(router)
 disputes.register(router)
 
-urlpatterns = router.urls
+urlpatterns = [path("iqs/", reviews.IQSView.as_view(), name="iqs"), *router.urls]
