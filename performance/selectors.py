@@ -9,7 +9,7 @@ zeroing: ``(value − scale min) / (scale max − scale min) × 100``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Avg, Case, Count, F, FloatField, Max, Prefetch, Q, QuerySet, Sum, Value, When
@@ -48,7 +48,9 @@ def reviewer_queue(*, user: Any) -> QuerySet[ReviewAssignment]:
     """The reviewer's open assignments, oldest cycle first, with the conversation and any draft."""
     return (
         ReviewAssignment.objects.filter(reviewer=user, status=AssignmentStatus.ASSIGNED)
-        .select_related("conversation__queue", "conversation__agent__user", "cycle__rule__team")
+        .select_related(
+            "conversation__queue", "conversation__agent__user", "conversation__agent__team", "cycle__rule__team"
+        )
         .order_by("cycle__period_start", "conversation__created_at", "pk")
     )
 
@@ -80,16 +82,16 @@ class IQSRow:
 
 def counted_reviews(
     *, user: Any, team: Team | None = None, agent_id: int | None = None, start: date | None = None,
-    end: date | None = None,
+    end: date | None = None, zone: Any = None,
 ) -> QuerySet[Review]:  # fmt: skip
     """Submitted standard reviews the user may see, filtered by team, agent and submission dates (``end``
-    inclusive, in the team's zone when a team is given, else UTC)."""
+    inclusive, local dates in ``zone``, else the team's zone, else UTC)."""
     reviews = Review.objects.visible_to(user).counted()
     if team is not None:
         reviews = reviews.filter(agent__team=team)
     if agent_id is not None:
         reviews = reviews.filter(agent_id=agent_id)
-    zone = team.zone if team is not None else None
+    zone = zone or (team.zone if team is not None else UTC)
     if start is not None:
         reviews = reviews.filter(submitted_at__gte=datetime.combine(start, time(0), tzinfo=zone))
     if end is not None:

@@ -45,6 +45,8 @@ MY_SCHEDULE = NavItem(
 )
 ONBOARDING = NavItem("Onboarding", "onboarding-team", "book", ("onboarding-reviews",))
 MY_ONBOARDING = NavItem("My onboarding", "my-onboarding", "book", ("onboarding-module",))
+QUALITY = NavItem("Quality", "qa-home", "star", ("qa-review", "qa-dashboard", "qa-assignment-review"))
+MY_REVIEWS = NavItem("My reviews", "qa-mine", "star", ("qa-review",))
 
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
@@ -56,15 +58,17 @@ _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         SCHEDULE,
         APPROVALS,
         ONBOARDING,
+        QUALITY,
         NavItem("Admin", "admin:index", "settings"),
         NavItem("API docs", "swagger-ui", "code"),
     ),
-    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY, SCHEDULE, APPROVALS, ONBOARDING),
-    Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS),
+    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY, SCHEDULE, APPROVALS, ONBOARDING, QUALITY),
+    Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS, QUALITY),
     Role.AGENT: (
         HOME,
         MY_SCHEDULE,
         MY_ONBOARDING,
+        MY_REVIEWS,
         NavItem("My team", "team-list", "users", ("team-detail", "agent-detail")),
         NavItem("My conversations", "conversation-list", "chat", ("conversation-detail",)),
     ),

@@ -21,5 +21,6 @@ urlpatterns = [
     path("calendar/", include("scheduling.feeds")),
     path("schedule/", include("scheduling.shift_urls")),
     path("onboarding/", include("onboarding.urls")),
+    path("qa/", include("performance.urls")),
     path("", include("supportops.page_urls")),
 ]

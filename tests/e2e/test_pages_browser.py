@@ -27,6 +27,7 @@ ROLES = {
             "Schedule",
             "Approvals",
             "Onboarding",
+            "Quality",
             "Admin",
             "API docs",
         ],
@@ -34,10 +35,14 @@ ROLES = {
     "manager": (
         "Manager",
         "Your teams",
-        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals", "Onboarding"],
+        ["Home", "Teams", "Agents", "Conversations", "Capacity", "Schedule", "Approvals", "Onboarding", "Quality"],
     ),
-    "qa": ("QA reviewer", "Quality review", ["Home", "Teams", "Conversations"]),
-    "agent": ("Agent", "My work", ["Home", "My schedule", "My onboarding", "My team", "My conversations"]),
+    "qa": ("QA reviewer", "Quality review", ["Home", "Teams", "Conversations", "Quality"]),
+    "agent": (
+        "Agent",
+        "My work",
+        ["Home", "My schedule", "My onboarding", "My reviews", "My team", "My conversations"],
+    ),
 }
 
 

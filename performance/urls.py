@@ -1,0 +1,15 @@
+"""Pages of conversation QA, under /qa/."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.qa_home, name="qa-home"),
+    path("assignments/<int:pk>/review/", views.assignment_review, name="qa-assignment-review"),
+    path("reviews/<int:pk>/", views.review_page, name="qa-review"),
+    path("reviews/<int:pk>/save/", views.review_post, name="qa-review-save"),
+    path("reviews/<int:pk>/acknowledge/", views.review_acknowledge, name="qa-review-acknowledge"),
+    path("mine/", views.my_reviews, name="qa-mine"),
+    path("dashboard/", views.dashboard, name="qa-dashboard"),
+]
