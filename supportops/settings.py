@@ -157,6 +157,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "onboarding.tasks.send_reminders",
         "schedule": crontab(minute=0, hour=1),
     },
+    "performance-open-sampling-cycles": {
+        "task": "performance.tasks.open_sampling_cycles",
+        # Hourly: each team's period ends at its own local midnight; opening a cycle twice changes nothing.
+        "schedule": crontab(minute=45),
+    },
 }
 
 # --- REST framework and OpenAPI ------------------------------------------------------------------
@@ -210,6 +215,16 @@ SPECTACULAR_SETTINGS = {
         "ModuleKindEnum": "onboarding.models.ModuleKind",
         "QuestionKindEnum": "onboarding.models.QuestionKind",
         "VersionStatusEnum": "onboarding.models.VersionStatus",
+        "CalibrationStatusEnum": "performance.models.CalibrationStatus",
+        "DisputeStatusEnum": "performance.models.DisputeStatus",
+        "AssignmentStatusEnum": "performance.models.AssignmentStatus",
+        "CadenceEnum": "performance.models.Cadence",
+        "SamplingMethodEnum": "performance.models.SamplingMethod",
+        "ReviewKindEnum": "performance.models.ReviewKind",
+        "ReviewStatusEnum": "performance.models.ReviewStatus",
+        "SectionKindEnum": "performance.models.SectionKind",
+        "ScaleKindEnum": "performance.models.ScaleKind",
+        "ScoringModeEnum": "performance.models.ScoringMode",
     },
 }
 
