@@ -1,5 +1,6 @@
-"""QA demo data on top of the demo organisation: a realistic scorecard, QA settings per team, six weeks of sampled and
-reviewed conversations (scored by ``performance.scoring``), and a weekly sampling rule per reviewed team."""
+"""QA demo data on top of the demo organisation: a realistic scorecard, QA settings per team, six past weeks of sampled
+and reviewed conversations (scored by ``performance.scoring``), and a weekly sampling rule per reviewed team whose
+last week is drawn by the real sampler, so each reviewer has a queue to work."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ SCORECARD = [
          "Any request for these sets the review to 0."),
     ]),
     ("bonus", "Bonus", "bonus", [
-        ("extra-mile", "Went the extra mile", "binary", 5, False, False, "Solved a problem the customer had not raised."),
+        ("extra-mile", "Went the extra mile", "binary", 5, False, False, "Solved a problem not yet raised."),
     ]),
 ]  # fmt: skip
 
@@ -82,6 +83,7 @@ class QADemoSummary:
     reviews: int = 0
     teams: int = 0
     rules: int = 0
+    assigned: int = 0
 
 
 def _scorecard() -> ScorecardVersion:
@@ -150,7 +152,7 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
         reviews: list[Review] = []
         ratings: list[tuple[int, dict[str, int | None]]] = []
         assignments: list[ReviewAssignment] = []
-        for week in range(weeks, 0, -1):
+        for week in range(weeks + 1, 1, -1):  # last week is left for the live sampler below
             start = this_monday - timedelta(weeks=week)
             cycle = SamplingCycle.objects.create(
                 rule=rule, period_start=start, period_end=start + timedelta(days=6), seed=rng.getrandbits(62)
@@ -214,6 +216,9 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
             for key, value in values.items()
         )
         summary.reviews += len(reviews)
-        say(f"  {team.name:<22} {len(reviews)} reviews by {reviewer.get_full_name()} over {weeks} weeks")
+        cycle = services.sampling_cycle_open(rule=rule, day=today, seed=seed)
+        waiting = cycle.assignments.count()
+        summary.assigned += waiting
+        say(f"  {team.name:<22} {len(reviews)} reviews by {reviewer.get_full_name()}, {waiting} waiting to review")
     return summary
 

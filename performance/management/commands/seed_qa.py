@@ -35,6 +35,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"QA seeded: 1 scorecard, {summary.teams} teams with QA settings and a sampling rule, "
-                f"{summary.reviews} reviews."
+                f"{summary.reviews} reviews, {summary.assigned} conversations waiting to review."
             )
         )
