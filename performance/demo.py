@@ -221,4 +221,3 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
         summary.assigned += waiting
         say(f"  {team.name:<22} {len(reviews)} reviews by {reviewer.get_full_name()}, {waiting} waiting to review")
     return summary
-

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from simple_history.models import HistoricalRecords
 
 from supportops import access
@@ -442,7 +442,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         """Admins: all. Authors: their own. Agents: submitted standard and self reviews of themselves. Managers:
         submitted standard and self reviews of their teams' agents. QA reviewers: submitted reviews of the teams
         assigned to them (calibration reviews only once they submitted their own in that session). QA leads:
-        every review of the teams they lead."""
+        every review of the teams they lead. Calibration reviews: see the comment below."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if access.is_admin(user):
@@ -458,11 +458,17 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         if access.is_qa_reviewer(user):
             assigned = Team.objects.filter(qa_reviewers=user).values("pk")
             condition |= submitted & Q(kind__in=AGENT_VISIBLE_KINDS, agent__team_id__in=assigned)
-            done_sessions = Review.objects.filter(
-                reviewer=user, kind=ReviewKind.CALIBRATION, status=ReviewStatus.SUBMITTED
-            ).values("calibration_id")
-            condition |= submitted & Q(calibration_id__in=done_sessions)
-            condition |= Q(calibration__status=CalibrationStatus.CLOSED, calibration__reviewers=user) & submitted
+        # Calibration is blind per conversation: the others' reviews of a conversation (and its benchmark) show once
+        # you submitted yours of it, and all of them once the session is closed.
+        own_done = Review.objects.filter(
+            reviewer=user,
+            kind=ReviewKind.CALIBRATION,
+            status=ReviewStatus.SUBMITTED,
+            calibration_id=OuterRef("calibration_id"),
+            conversation_id=OuterRef("conversation_id"),
+        )
+        condition |= submitted & Q(calibration__isnull=False) & Q(Exists(own_done))
+        condition |= submitted & Q(calibration__status=CalibrationStatus.CLOSED, calibration__reviewers=user)
         condition |= Q(agent__team_id__in=_led_team_ids(user))
         return self.filter(condition).distinct()
 
@@ -613,6 +619,7 @@ class Dispute(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qa_disputes_assigned"
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_note = models.TextField(blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -204,7 +204,7 @@ def _lock_dispute(dispute: Dispute) -> Dispute:
 @transaction.atomic
 def dispute_escalate(*, dispute: Dispute, user: Any, note: str) -> Dispute:
     """Escalate an open dispute to a QA lead of the agent's team (the first by name; an admin when the team has no
-    lead) — by the assigned reviewer or the person who raised it. The note is kept as the history's change reason."""
+    lead) — by the assigned reviewer or the person who raised it. The note is kept on the dispute."""
     dispute = _lock_dispute(dispute)
     if user.pk not in (dispute.assigned_to_id, dispute.raised_by_id):
         raise PermissionDenied("Only the assigned reviewer or the person who raised the dispute escalates it.")
@@ -222,8 +222,9 @@ def dispute_escalate(*, dispute: Dispute, user: Any, note: str) -> Dispute:
     dispute.status = DisputeStatus.ESCALATED
     dispute.escalated_at = timezone.now()
     dispute.assigned_to = target
+    dispute.escalation_note = note
     dispute._change_reason = f"Escalated: {note}"[:100]  # type: ignore[attr-defined]
-    dispute.save(update_fields=["status", "escalated_at", "assigned_to"])
+    dispute.save(update_fields=["status", "escalated_at", "assigned_to", "escalation_note"])
     return dispute
 
 

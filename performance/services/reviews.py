@@ -162,11 +162,18 @@ def _values_of(review: Review) -> dict[str, int | None]:
     return {key: value for key, value in review.ratings.values_list("criterion__key", "value")}
 
 
+def _check_session_open(review: Review) -> None:
+    if review.calibration_id is not None and review.calibration is not None:
+        if review.calibration.status != CalibrationStatus.OPEN:
+            raise ValidationError({"calibration": f"“{review.calibration}” is closed: its reviews no longer change."})
+
+
 def _check_editable(review: Review, user: Any) -> None:
     if review.reviewer_id != user.pk and not (review.is_submitted and is_qa_lead(user, review.agent.team_id)):
         raise PermissionDenied("Only the review's author (or, once submitted, a QA lead) may change it.")
     if review.locked_at is not None:
         raise ValidationError({"review": "This review is locked: a dispute about it was rejected."})
+    _check_session_open(review)
     if review.disputes.filter(status__in=["open", "escalated"]).exists():
         raise ValidationError({"review": "This review is disputed: it changes through the dispute's resolution."})
 
@@ -230,8 +237,14 @@ def _apply_score(review: Review, spec: scoring.ScorecardSpec) -> scoring.ReviewS
 
 
 def review_rescore(review: Review) -> Review:
-    """Score a submitted review again from its stored ratings (after a dispute changed some)."""
+    """Score a submitted review again from its stored ratings (after a dispute changed some), and check coaching
+    again: a standard review that now fails is flagged; one that no longer fails loses a flag not yet discussed."""
     _apply_score(review, scorecard_spec(version_with_criteria(review.version_id)))
+    if review.kind == ReviewKind.STANDARD and review.coaching_done_at is None:
+        if review.coaching_flagged_at is not None:
+            review.coaching_reason, review.coaching_flagged_at = "", None
+            review.save(update_fields=["coaching_reason", "coaching_flagged_at", "updated_at"])
+        _coach(review)
     return review
 
 
@@ -245,6 +258,7 @@ def review_submit(*, review: Review, user: Any) -> Review:
         raise PermissionDenied("Only the review's author submits it.")
     if review.is_submitted:
         raise ValidationError({"review": "This review is already submitted."})
+    _check_session_open(review)
     spec = scorecard_spec(version_with_criteria(review.version_id))
     try:
         scoring.validate_ratings(spec, _values_of(review), require_complete=True)

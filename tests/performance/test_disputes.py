@@ -193,6 +193,7 @@ def test_escalation_goes_to_the_first_qa_lead_by_name(org, review, clock):
 
     dispute.refresh_from_db()
     assert (dispute.status, dispute.assigned_to, dispute.escalated_at) == ("escalated", anna, NOW + timedelta(hours=2))
+    assert dispute.escalation_note == "No answer from the reviewer."
     assert dispute.history.first().history_change_reason == "Escalated: No answer from the reviewer."
     with pytest.raises(ValidationError) as refused:
         services.dispute_escalate(dispute=dispute, user=org.agent_a1.user, note="Again")

@@ -176,3 +176,45 @@ def test_a_submitted_review_edited_by_its_author_is_scored_again_and_the_change_
     assert [row.score for row in review.history.order_by("history_id")][-2:] == [Decimal("100.000"), Decimal("90.000")]
     with pytest.raises(PermissionDenied):
         services.review_save(review=review, ratings=rate(greeting=1, tone=5, accuracy=4), user=org.manager_a)
+
+
+def test_a_closed_calibration_sessions_drafts_no_longer_change(org, card):
+    from performance.models import CalibrationSession
+
+    session = CalibrationSession.objects.create(
+        name="November", team=org.team_a, version=card.version, facilitator=org.admin
+    )
+    session.conversations.add(org.conversation_a1)
+    session.reviewers.add(org.qa)
+    draft = services.review_start(
+        conversation=org.conversation_a1, reviewer=org.qa, kind=ReviewKind.CALIBRATION, calibration=session
+    )
+    CalibrationSession.objects.filter(pk=session.pk).update(status="closed")
+
+    with pytest.raises(ValidationError) as saving:
+        services.review_save(review=draft, ratings=rate(greeting=1), user=org.qa)
+    with pytest.raises(ValidationError) as submitting:
+        services.review_submit(review=draft, user=org.qa)
+
+    assert saving.value.message_dict == {"calibration": ["“November” is closed: its reviews no longer change."]}
+    assert submitting.value.message_dict == saving.value.message_dict
+    assert Rating.objects.count() == 0
+
+
+def test_rescoring_checks_coaching_again(org, card):
+    assign(org.conversation_a1, org.qa)
+    review = services.review_start(conversation=org.conversation_a1, reviewer=org.qa)
+    services.review_save(review=review, ratings=rate(greeting=1, tone=5, accuracy=2), user=org.qa)
+    services.review_submit(review=review, user=org.qa)
+    review.refresh_from_db()
+    assert review.coaching_reason == "A critical criterion failed; scored 0.00 %, under 80 %"
+
+    Rating.objects.filter(review=review, criterion__key="accuracy").update(value=4)
+    services.review_rescore(review)
+
+    review.refresh_from_db()
+    assert (review.score, review.coaching_reason, review.coaching_flagged_at) == (Decimal("100.000"), "", None)
+    Rating.objects.filter(review=review, criterion__key="tone").update(value=1)
+    services.review_rescore(review)
+    review.refresh_from_db()
+    assert (review.score, review.coaching_reason) == (Decimal("70.000"), "Scored 70.00 %, under 80 %")
