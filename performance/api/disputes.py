@@ -70,7 +70,8 @@ class DisputeSerializer(serializers.ModelSerializer[Dispute]):
         model = Dispute
         fields = [
             "id", "review_id", "conversation_id", "agent_id", "agent_name", "raised_by_id", "raised_by_name",
-            "reason", "status", "assigned_to_id", "assigned_to_name", "escalated_at", "escalation_note", "resolved_by_id", "resolved_at",
+            "reason", "status", "assigned_to_id", "assigned_to_name", "escalated_at",
+            "escalation_note", "resolved_by_id", "resolved_at",
             "outcome_code", "resolution_note", "score_before", "score_after", "created_at", "items",
         ]  # fmt: skip
         read_only_fields = fields

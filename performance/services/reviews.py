@@ -163,9 +163,9 @@ def _values_of(review: Review) -> dict[str, int | None]:
 
 
 def _check_session_open(review: Review) -> None:
-    if review.calibration_id is not None and review.calibration is not None:
-        if review.calibration.status != CalibrationStatus.OPEN:
-            raise ValidationError({"calibration": f"“{review.calibration}” is closed: its reviews no longer change."})
+    session = review.calibration if review.calibration_id is not None else None
+    if session is not None and session.status != CalibrationStatus.OPEN:
+        raise ValidationError({"calibration": f"“{session}” is closed: its reviews no longer change."})
 
 
 def _check_editable(review: Review, user: Any) -> None:
