@@ -1,6 +1,6 @@
 """Pages of conversation QA, under /qa/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("reviews/<int:pk>/acknowledge/", views.review_acknowledge, name="qa-review-acknowledge"),
     path("mine/", views.my_reviews, name="qa-mine"),
     path("dashboard/", views.dashboard, name="qa-dashboard"),
+    path("calibration/", include("performance.calibration_urls")),
 ]
