@@ -163,6 +163,8 @@ def _render_review(
     errors: dict[str, str] | None = None,
     error: str = "",
     comment: str | None = None,
+    dispute_error: str = "",
+    dispute_posted: dict[str, str] | None = None,
 ) -> HttpResponse:
     stored_values, stored_comments = _stored_values(review)
     criteria = selectors.criteria_of(review)
@@ -185,7 +187,23 @@ def _render_review(
         "comment": review.comment if comment is None else comment,
         "disputes": list(review.disputes.all()),
         "scoring_mode": review.version.scorecard.get_scoring_mode_display(),
+        "dispute_error": dispute_error,
+        "dispute_posted": dispute_posted or {},
     }
+    refusal = services.dispute_refusal(review, request.user) if review.is_submitted else "Not submitted."
+    context["can_dispute"] = refusal is None or bool(dispute_error)
+    if refusal is None:
+        context["dispute_deadline"] = services.dispute_deadline(review)
+        posted = dispute_posted or {}
+        context["dispute_rows"] = [
+            {
+                "criterion": row.criterion,
+                "checked": bool(posted.get(f"dispute-{row.criterion.key}")),
+                "proposed": posted.get(f"proposed-{row.criterion.key}", ""),
+            }
+            for block in blocks
+            for row in block.rows
+        ]
     return render(request, "performance/review.html", context, status=status)
 
 
@@ -382,5 +400,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             agents=_bars(selectors.iqs_by_agent(reviews), threshold),
             criteria=_bars(selectors.iqs_by_criterion(reviews), threshold),
             throughput=selectors.reviewer_throughput(reviews),
+            disputes=services.dispute_stats(user=request.user, team=team, period_start=start, period_end=today),
         )
     return render(request, "performance/dashboard.html", context)

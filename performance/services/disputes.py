@@ -50,8 +50,10 @@ __all__ = [
     "dispute_deadline",
     "dispute_escalate",
     "dispute_raise",
+    "dispute_refusal",
     "dispute_resolve",
     "dispute_stats",
+    "may_resolve",
 ]
 
 ACCEPTED_STATUSES = (DisputeStatus.ACCEPTED, DisputeStatus.PARTIALLY_ACCEPTED)
@@ -105,6 +107,22 @@ def _check_review_disputable(review: Review) -> None:
                 f"({review.agent.team} time)."
             }
         )
+
+
+def dispute_refusal(review: Review, user: Any) -> str | None:
+    """Why the user may not dispute the review now (None when they may): pages offer the form only then."""
+    if not _may_raise(review, user):
+        return "Only the reviewed agent or a manager of their team disputes a review."
+    try:
+        _check_review_disputable(review)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+def may_resolve(dispute: Dispute, user: Any) -> bool:
+    """Whether the user may resolve the dispute: the person it is assigned to, a QA lead of the team, an admin."""
+    return dispute.is_open and (dispute.assigned_to_id == user.pk or is_qa_lead(user, dispute.review.agent.team_id))
 
 
 def _item_errors(items: Sequence[DisputeItemInput], spec: scoring.ScorecardSpec) -> list[str]:

@@ -183,6 +183,7 @@ def test_the_dashboard_shows_iqs_by_week_agent_and_criterion(org, card):
     criteria = "Greets the customer 50.0% Tone and empathy 62.5% Accurate answer 66.7%"
     assert f"By criterion Average rating in%, without the critical zeroing {criteria}" in page
     assert f"{org.qa.get_full_name()} 2 —" in page
+    assert "Disputes 0 0 open" in page
 
 
 def test_the_dashboard_is_for_managers_reviewers_and_admins(org, card):
@@ -221,4 +222,6 @@ def test_the_queue_and_dashboard_cost_a_fixed_number_of_queries(org, card, djang
 
 
 NUM_QUEUE_QUERIES = 6  # session, user, roles, assignments, drafts, recent
-NUM_DASHBOARD_QUERIES = 10  # session, user, roles, teams, QA settings, total, weeks, agents, criteria, reviewers
+NUM_DASHBOARD_QUERIES = (
+    11  # session, user, roles, teams, QA settings, total, weeks, agents, criteria, reviewers, disputes
+)
