@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Avg, Count
 from django.utils import timezone
 
-from supportops.models import Conversation
+from supportops.choices import AgentStatus
+from supportops.models import Agent, Conversation
 
 from .. import scoring
 from ..models import (
@@ -44,6 +47,7 @@ __all__ = [
     "review_save",
     "review_start",
     "review_submit",
+    "nesting_check",
     "score_to_decimal",
 ]
 
@@ -245,6 +249,7 @@ def review_rescore(review: Review) -> Review:
             review.coaching_reason, review.coaching_flagged_at = "", None
             review.save(update_fields=["coaching_reason", "coaching_flagged_at", "updated_at"])
         _coach(review)
+        nesting_check(review.agent)
     return review
 
 
@@ -272,6 +277,7 @@ def review_submit(*, review: Review, user: Any) -> Review:
         ReviewAssignment.objects.filter(pk=review.assignment_id).update(status=AssignmentStatus.REVIEWED)
     if review.kind == ReviewKind.STANDARD:
         _coach(review)
+        nesting_check(review.agent)
         address = review.agent.user.email
         if address:
             transaction.on_commit(
@@ -311,6 +317,42 @@ def _coach(review: Review) -> None:
             curriculum=settings_row.refresher_curriculum,
             reason=f"QA review of {review.conversation}: {review.coaching_reason}",
         )
+
+
+def nesting_check(agent: Agent) -> list[Any]:
+    """For an agent in nesting: their QA reviews on live conversations since their enrollment started (count and
+    average score) and their AHT against the team's over the same time, handed to onboarding's nesting
+    evaluation, which completes the nesting modules whose thresholds are met. Returns the completed modules."""
+    from onboarding.models import DONE_STATES, ModuleKind, ModuleProgress
+    from onboarding.services import nesting_evaluate
+
+    if agent.status != AgentStatus.NESTING:
+        return []
+    starts = list(
+        ModuleProgress.objects.filter(
+            enrollment__agent=agent, enrollment__status="active", module__kind=ModuleKind.NESTING
+        )
+        .exclude(state__in=list(DONE_STATES))
+        .values_list("enrollment__start_date", flat=True)
+    )
+    if not starts:
+        return []
+    since = datetime.combine(min(starts), time(0), tzinfo=agent.zone)
+    summary = (
+        Review.objects.counted()
+        .filter(agent=agent, conversation__created_at__gte=since)
+        .aggregate(count=Count("pk"), average=Avg("score"))
+    )
+    handled = Conversation.objects.filter(created_at__gte=since, handle_time_seconds__isnull=False)
+    own = handled.filter(agent=agent).aggregate(aht=Avg("handle_time_seconds"))["aht"]
+    team = (
+        handled.filter(agent__team_id=agent.team_id, agent__status=AgentStatus.ACTIVE)
+        .exclude(agent=agent)
+        .aggregate(aht=Avg("handle_time_seconds"))["aht"]
+    )
+    ratio = float(own) / float(team) if own is not None and team else None
+    average = float(summary["average"]) if summary["average"] is not None else None
+    return nesting_evaluate(agent=agent, reviews_count=summary["count"], average_percent=average, aht_ratio=ratio)
 
 
 @transaction.atomic

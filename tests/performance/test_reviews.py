@@ -218,3 +218,66 @@ def test_rescoring_checks_coaching_again(org, card):
     services.review_rescore(review)
     review.refresh_from_db()
     assert (review.score, review.coaching_reason) == (Decimal("70.000"), "Scored 70.00 %, under 80 %")
+
+
+def test_five_good_reviews_in_nesting_complete_the_curriculum_and_make_the_agent_active(org, card):
+    # given agent A1 in nesting with every module but nesting done (5 reviews averaging >= 85 %, AHT within 20 %)
+    from datetime import date
+
+    from onboarding import services as onboarding_services
+    from onboarding.models import ModuleProgress
+    from tests.factories import ConversationFactory
+
+    built = build_curriculum(team=org.team_a)
+    enrollment = onboarding_services.enrollment_create(
+        agent=org.agent_a1, version=built.version, start_date=date(2026, 1, 5), user=org.manager_a
+    )
+    ModuleProgress.objects.filter(enrollment=enrollment).exclude(module__kind="nesting").update(state="completed")
+    org.agent_a1.status = "nesting"
+    org.agent_a1.save()
+    # the team's AHT: agent A2's 420 s and 900 s → 660 s; A1's: 420 s and five of 660 s → 620 s (0.94 of the team's)
+    ConversationFactory(agent=org.agent_a2, external_id="team-aht", handle_time_seconds=900)
+    ratings = {"greeting": 1, "tone": 5, "accuracy": 4}
+    for index in range(5):
+        conversation = ConversationFactory(agent=org.agent_a1, external_id=f"n{index}", handle_time_seconds=660)
+        assign(conversation, org.qa)
+        review = services.review_start(conversation=conversation, reviewer=org.qa)
+        services.review_save(review=review, ratings=rate(**ratings), user=org.qa)
+        if index == 3:
+            # four reviews are not enough
+            assert ModuleProgress.objects.get(enrollment=enrollment, module__kind="nesting").state == "not_started"
+        services.review_submit(review=review, user=org.qa)
+
+    # then the nesting module completed with the average, the enrollment completed and the agent is active
+    nesting = ModuleProgress.objects.get(enrollment=enrollment, module__kind="nesting")
+    enrollment.refresh_from_db()
+    org.agent_a1.refresh_from_db()
+    assert (nesting.state, nesting.score_percent) == ("completed", 100.0)
+    assert enrollment.status == "completed"
+    assert org.agent_a1.status == "active"
+
+
+def test_nesting_waits_while_aht_is_far_above_the_teams(org, card):
+    from datetime import date
+
+    from onboarding import services as onboarding_services
+    from onboarding.models import ModuleProgress
+    from tests.factories import ConversationFactory
+
+    built = build_curriculum(team=org.team_a)
+    enrollment = onboarding_services.enrollment_create(
+        agent=org.agent_a1, version=built.version, start_date=date(2026, 1, 5), user=org.manager_a
+    )
+    ModuleProgress.objects.filter(enrollment=enrollment).exclude(module__kind="nesting").update(state="completed")
+    org.agent_a1.status = "nesting"
+    org.agent_a1.save()
+    ConversationFactory(agent=org.agent_a2, external_id="team-aht", handle_time_seconds=600)
+    for index in range(5):
+        conversation = ConversationFactory(agent=org.agent_a1, external_id=f"n{index}", handle_time_seconds=900)
+        assign(conversation, org.qa)
+        review = services.review_start(conversation=conversation, reviewer=org.qa)
+        services.review_save(review=review, ratings=rate(greeting=1, tone=5, accuracy=4), user=org.qa)
+        services.review_submit(review=review, user=org.qa)
+
+    # A1's 820 s (420 s and five of 900 s) against the team's 510 s (420 s and 600 s) is 61 % above: outside 20 %
+    assert ModuleProgress.objects.get(enrollment=enrollment, module__kind="nesting").state == "not_started"
