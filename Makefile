@@ -27,6 +27,7 @@ run: install ## Migrate SQLite, load the demo organisation when empty, serve on 
 	$(PY) manage.py build_volume_history --if-empty
 	$(PY) manage.py seed_schedules --if-empty
 	$(PY) manage.py seed_onboarding --if-empty
+	$(PY) manage.py seed_qa --if-empty
 	@echo "Open http://$(HOST):$(PORT)/ and sign in."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -51,6 +52,7 @@ seed: install ## Rebuild the demo organisation (wipes org data), its volume hist
 	$(PY) manage.py build_volume_history
 	$(PY) manage.py seed_schedules
 	$(PY) manage.py seed_onboarding
+	$(PY) manage.py seed_qa
 
 worker: install ## A Celery worker (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A supportops worker --loglevel=INFO
