@@ -24,7 +24,7 @@ class SamplingRuleForm(forms.ModelForm):
         model = SamplingRule
         fields = [
             "team", "name", "cadence", "per_agent", "method", "channels", "queues", "csat_max",
-            "handle_time_min_seconds", "handle_time_max_seconds", "tags", "is_active",
+            "handle_time_min_seconds", "handle_time_max_seconds", "tags", "require_transcript", "is_active",
         ]  # fmt: skip
 
     def clean(self) -> dict[str, Any]:

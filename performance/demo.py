@@ -143,7 +143,7 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
         qa_settings = QASettings.objects.create(team=team, coaching_threshold_percent=Decimal(80))
         if admin is not None:
             qa_settings.leads.add(admin)
-        rule = SamplingRule.objects.create(team=team, name="Weekly sample", per_agent=2)
+        rule = SamplingRule.objects.create(team=team, name="Weekly sample", per_agent=2, require_transcript=True)
         ReviewerGoal.objects.create(rule=rule, reviewer=reviewer, goal=40)
         summary.teams += 1
         summary.rules += 1
@@ -164,8 +164,10 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
             for agent in agents:
                 picked = list(
                     Conversation.objects.filter(
-                        agent=agent, created_at__gte=window[0], created_at__lt=window[1]
-                    ).order_by("pk")[:50]
+                        agent=agent, created_at__gte=window[0], created_at__lt=window[1], messages__isnull=False
+                    )
+                    .distinct()
+                    .order_by("pk")[:50]
                 )
                 if not picked:
                     continue

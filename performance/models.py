@@ -302,6 +302,9 @@ class SamplingRule(models.Model):
     handle_time_min_seconds = models.PositiveIntegerField(null=True, blank=True)
     handle_time_max_seconds = models.PositiveIntegerField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True, help_text="Conversations with any of these tags (empty: any).")
+    require_transcript = models.BooleanField(
+        default=False, help_text="Only conversations whose transcript was imported (there is something to read)."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -45,7 +45,20 @@ MY_SCHEDULE = NavItem(
 )
 ONBOARDING = NavItem("Onboarding", "onboarding-team", "book", ("onboarding-reviews",))
 MY_ONBOARDING = NavItem("My onboarding", "my-onboarding", "book", ("onboarding-module",))
-QUALITY = NavItem("Quality", "qa-home", "star", ("qa-review", "qa-dashboard", "qa-assignment-review"))
+QUALITY = NavItem(
+    "Quality",
+    "qa-home",
+    "star",
+    (
+        "qa-review",
+        "qa-dashboard",
+        "qa-assignment-review",
+        "qa-calibration-list",
+        "qa-calibration-new",
+        "qa-calibration-session",
+        "qa-calibration-results",
+    ),
+)
 MY_REVIEWS = NavItem("My reviews", "qa-mine", "star", ("qa-review",))
 
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {

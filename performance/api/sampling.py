@@ -89,7 +89,8 @@ class SamplingRuleSerializer(serializers.ModelSerializer[SamplingRule]):
         model = SamplingRule
         fields = [
             "id", "team", "team_name", "name", "cadence", "per_agent", "method", "channels", "queue_ids",
-            "csat_max", "handle_time_min_seconds", "handle_time_max_seconds", "tags", "is_active",
+            "csat_max", "handle_time_min_seconds", "handle_time_max_seconds", "tags", "require_transcript",
+            "is_active",
             "reviewer_goals", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
@@ -129,6 +130,7 @@ class SamplingRuleInSerializer(serializers.Serializer[Any]):
     handle_time_min_seconds = serializers.IntegerField(min_value=0, allow_null=True, default=None)
     handle_time_max_seconds = serializers.IntegerField(min_value=0, allow_null=True, default=None)
     tags = serializers.ListField(child=StrictCharField(max_length=100), default=list)
+    require_transcript = serializers.BooleanField(default=False)
     is_active = serializers.BooleanField(default=True)
     reviewer_goals = ReviewerGoalInSerializer(many=True, required=False)
 

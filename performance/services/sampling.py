@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from supportops import access
 from supportops.choices import AgentStatus, Channel
-from supportops.models import Conversation, Queue, Team
+from supportops.models import Conversation, ConversationMessage, Queue, Team
 
 from ..models import (
     AssignmentStatus,
@@ -225,7 +225,7 @@ def sampling_candidates(
 
     Filters: channels (the queue's channel), queues, CSAT at most (no CSAT: left out), handle time between min and
     max (no handle time: left out when either is set), tags (any of them; matched in Python, as SQLite has no JSON
-    containment).
+    containment), and, when the rule asks for it, a transcript (at least one message).
     """
     start, end = period_instants(rule.team, period_start, period_end)
     elsewhere = ReviewAssignment.objects.filter(conversation=OuterRef("pk"))
@@ -249,6 +249,8 @@ def sampling_candidates(
         rows = rows.filter(handle_time_seconds__gte=rule.handle_time_min_seconds)
     if rule.handle_time_max_seconds is not None:
         rows = rows.filter(handle_time_seconds__lte=rule.handle_time_max_seconds)
+    if rule.require_transcript:
+        rows = rows.filter(Exists(ConversationMessage.objects.filter(conversation=OuterRef("pk"))))
     wanted_tags = set(rule.tags or [])
     return [
         SampleCandidate(conversation_id=pk, agent_id=agent_id, agent_user_id=user_id, queue_id=queue_id)
@@ -454,6 +456,7 @@ _RULE_FIELDS = (
     "handle_time_min_seconds",
     "handle_time_max_seconds",
     "tags",
+    "require_transcript",
     "is_active",
 )
 

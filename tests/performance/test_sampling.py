@@ -548,3 +548,24 @@ def test_sampling_admin_pages_are_for_admins_and_the_rule_form_checks_channels_a
         "handle_time_min_seconds": ["The minimum handle time cannot be above the maximum."],
     }
     assert not SamplingRule.objects.filter(name="Admin rule").exists()
+
+
+def test_a_rule_can_ask_for_conversations_with_a_transcript(org):
+    from datetime import UTC, date, datetime
+
+    from performance.models import SamplingRule
+    from performance.services.sampling import sampling_candidates
+    from supportops.choices import AuthorRole
+    from supportops.models import ConversationMessage
+    from tests.factories import ConversationFactory
+
+    rule = SamplingRule.objects.create(team=org.team_a, name="With transcripts", require_transcript=True)
+    read = ConversationFactory(agent=org.agent_a1, external_id="t1", created_at=datetime(2026, 11, 10, 3, tzinfo=UTC))
+    ConversationFactory(agent=org.agent_a1, external_id="t2", created_at=datetime(2026, 11, 10, 4, tzinfo=UTC))
+    ConversationMessage.objects.create(
+        conversation=read, position=0, author_role=AuthorRole.CUSTOMER, body="Hi", sent_at=read.created_at
+    )
+
+    candidates = sampling_candidates(rule=rule, period_start=date(2026, 11, 9), period_end=date(2026, 11, 15))
+
+    assert [candidate.conversation_id for candidate in candidates] == [read.pk]

@@ -167,6 +167,7 @@ def test_a_qa_lead_creates_a_rule_with_reviewer_goals(org, world):
         "handle_time_min_seconds": 60,
         "handle_time_max_seconds": 3600,
         "tags": ["refund"],
+        "require_transcript": False,
         "is_active": True,
         "reviewer_goals": [
             {"reviewer_id": org.qa.pk, "reviewer_name": org.qa.get_full_name(), "goal": 12},
