@@ -28,7 +28,12 @@ register = template.Library()
 # --- the coverage chart ----------------------------------------------------------------------------------------
 
 
-def _under_path(frame: Any, points: Sequence[tuple[datetime, int, int]], interval: timedelta) -> str:
+def _count(value: float) -> str:
+    """Agents as people read them: 2, 1.5 (agents in onboarding or nesting count for part of one)."""
+    return f"{round(value, 2):g}"
+
+
+def _under_path(frame: Any, points: Sequence[tuple[datetime, int, float]], interval: timedelta) -> str:
     """One rectangle per interval short of agents, from the scheduled level up to the required one."""
     parts = []
     for start, required, scheduled in points:
@@ -49,11 +54,11 @@ def coverage_chart(week: CapacityWeek, coverage: Any) -> dict[str, Any]:
     frame, gridlines = _frame(week, height=220, top=24, axis_room=40, peak=peak, whole=True)
     columns = []
     for start, required, scheduled in rows:
-        text = f"{_clock(week, start, interval)} · required {required} · scheduled {scheduled}"
+        text = f"{_clock(week, start, interval)} · required {required} · scheduled {_count(scheduled)}"
         if required > scheduled:
-            text += f" · short {required - scheduled}"
+            text += f" · short {_count(required - scheduled)}"
         elif scheduled > required:
-            text += f" · over {scheduled - required}"
+            text += f" · over {_count(scheduled - required)}"
         columns.append(
             {"x": frame.x(start), "width": round(frame.x(start + interval) - frame.x(start), 2), "title": text}
         )
@@ -61,7 +66,7 @@ def coverage_chart(week: CapacityWeek, coverage: Any) -> dict[str, Any]:
     summary = (
         f"Agents required and scheduled on queue per {coverage.slot_minutes}-minute interval, week of "
         f"{week.monday:%d %b %Y}: at most {max((r for _, r, _ in rows), default=0)} required, "
-        f"{max((s for _, _, s in rows), default=0)} scheduled; {short} interval{'s' if short != 1 else ''} short."
+        f"{_count(max((s for _, _, s in rows), default=0))} scheduled; {short} interval{'s' if short != 1 else ''} short."
     )
     has_required = any(required for _, required, _ in rows)
     has_scheduled = any(scheduled for _, _, scheduled in rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html as html_module
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -163,6 +164,9 @@ def test_the_list_shows_each_viewer_their_own_progress_and_new_session_to_leads_
 
 def test_a_qa_lead_opens_a_session_from_the_form(org, calibration):
     org.conversation_a1.subject = "Refund for order 1042"
+    # a fixed date (the factory's depends on how many conversations the run made before)
+    org.conversation_a1.created_at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    org.conversation_a1.first_response_at = org.conversation_a1.resolved_at = None
     org.conversation_a1.save()
     ConversationFactory(agent=org.agent_b1, external_id="b9", subject="Bravo only")
     client = client_for(calibration.lead)

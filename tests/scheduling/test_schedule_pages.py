@@ -298,7 +298,7 @@ def test_the_last_generation_report_is_shown_in_words_and_figures(org, plan):
     assert "Ben Alpha has no availability on Sunday." in page
 
 
-@pytest.mark.parametrize(("who", "expected"), [("manager_a", 17), ("admin", 17)])
+@pytest.mark.parametrize(("who", "expected"), [("manager_a", 18), ("admin", 18)])
 def test_the_board_costs_a_fixed_number_of_queries(org, plan, django_assert_num_queries, who, expected):
     # session, user, roles (2), teams, schedule, shifts + activities, agents, coverage (queues, skills, forecast rows,
     # schedule, shifts + activities), versions; the menu's roles
