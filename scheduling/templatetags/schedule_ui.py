@@ -66,7 +66,8 @@ def coverage_chart(week: CapacityWeek, coverage: Any) -> dict[str, Any]:
     summary = (
         f"Agents required and scheduled on queue per {coverage.slot_minutes}-minute interval, week of "
         f"{week.monday:%d %b %Y}: at most {max((r for _, r, _ in rows), default=0)} required, "
-        f"{_count(max((s for _, _, s in rows), default=0))} scheduled; {short} interval{'s' if short != 1 else ''} short."
+        f"{_count(max((s for _, _, s in rows), default=0))} scheduled; "
+        f"{short} interval{'s' if short != 1 else ''} short."
     )
     has_required = any(required for _, required, _ in rows)
     has_scheduled = any(scheduled for _, _, scheduled in rows)
