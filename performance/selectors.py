@@ -149,6 +149,23 @@ def iqs_by_week(reviews: QuerySet[Review], *, zone: Any) -> list[IQSRow]:
     ]
 
 
+def iqs_by_team(reviews: QuerySet[Review]) -> list[IQSRow]:
+    """IQS per team of the reviewed agents, lowest first (one query)."""
+    rows = (
+        reviews.order_by().values("agent__team_id", "agent__team__name").annotate(iqs=Avg("score"), reviews=Count("pk"))
+    )
+    result = [
+        IQSRow(
+            key=str(row["agent__team_id"]),
+            label=row["agent__team__name"],
+            iqs=_rounded(row["iqs"]),
+            reviews=row["reviews"],
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda item: (item.iqs if item.iqs is not None else 1e9, item.label))
+
+
 def iqs_by_criterion(reviews: QuerySet[Review]) -> list[IQSRow]:
     """Average score per criterion of scored sections, over the reviews where it was rated (no critical zeroing),
     grouped by criterion key across scorecard versions; lowest first (one query)."""
@@ -237,6 +254,7 @@ __all__ = [
     "iqs_by_agent",
     "iqs_by_criterion",
     "iqs_by_reviewer",
+    "iqs_by_team",
     "iqs_by_week",
     "iqs_total",
     "review_detail",

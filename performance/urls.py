@@ -16,6 +16,7 @@ urlpatterns = [
     path("disputes/<int:pk>/escalate/", views_disputes.dispute_escalate, name="qa-dispute-escalate"),
     path("disputes/<int:pk>/resolve/", views_disputes.dispute_resolve, name="qa-dispute-resolve"),
     path("mine/", views.my_reviews, name="qa-mine"),
+    path("mine/self-review/<int:conversation_id>/", views.self_review, name="qa-self-review"),
     path("dashboard/", views.dashboard, name="qa-dashboard"),
     path("calibration/", include("performance.calibration_urls")),
 ]

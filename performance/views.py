@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from supportops import access
 from supportops import selectors as core_selectors
-from supportops.models import Team
+from supportops.models import Conversation, Team
 
 from . import selectors, services
 from .models import Criterion, Review, ReviewAssignment, ReviewKind, ReviewStatus
@@ -308,6 +308,14 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
         )
         since = timezone.now().astimezone(agent.zone).date() - timedelta(days=90)
         counted = selectors.counted_reviews(user=request.user, agent_id=agent.pk, start=since, zone=agent.zone)
+        if services.qa_settings_for(agent.team_id).allow_self_reviews:
+            reviewed = Review.objects.filter(agent=agent, kind=ReviewKind.SELF).values("conversation_id")
+            context["self_review_candidates"] = list(
+                Conversation.objects.filter(agent=agent)
+                .exclude(pk__in=reviewed)
+                .select_related("queue")
+                .order_by("-created_at")[:5]
+            )
         context.update(
             reviews=reviews,
             total=selectors.iqs_total(counted),
@@ -315,6 +323,22 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
             to_acknowledge=sum(1 for review in reviews if review.acknowledged_at is None and review.kind == "standard"),
         )
     return render(request, "performance/mine.html", context)
+
+
+@login_required
+@require_POST
+def self_review(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Open (or continue) a self-review of one of your own conversations, when your team uses them."""
+    conversation = get_object_or_404(
+        Conversation.objects.filter(agent__user_id=request.user.pk or 0).select_related("agent__team", "queue"),
+        pk=conversation_id,
+    )
+    try:
+        review = services.review_start(conversation=conversation, reviewer=request.user, kind=ReviewKind.SELF)
+    except ValidationError as error:
+        messages.error(request, " ".join(_messages_of(error)))
+        return redirect("qa-mine")
+    return redirect("qa-review", pk=review.pk)
 
 
 # --- the QA dashboard -------------------------------------------------------------------------------------------------
@@ -402,4 +426,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             throughput=selectors.reviewer_throughput(reviews),
             disputes=services.dispute_stats(user=request.user, team=team, period_start=start, period_end=today),
         )
+        if len(teams) > 1:
+            every_team = selectors.counted_reviews(user=request.user, start=start, end=today, zone=team.zone)
+            context["by_team"] = _bars(selectors.iqs_by_team(every_team), threshold)
     return render(request, "performance/dashboard.html", context)

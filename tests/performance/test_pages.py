@@ -225,3 +225,40 @@ NUM_QUEUE_QUERIES = 6  # session, user, roles, assignments, drafts, recent
 NUM_DASHBOARD_QUERIES = (
     11  # session, user, roles, teams, QA settings, total, weeks, agents, criteria, reviewers, disputes
 )
+
+
+def test_an_agent_self_reviews_when_the_team_allows_it(org, card):
+    from performance.models import QASettings
+
+    agent = client_for(org.agent_a1.user)
+    assert "Review yourself" not in squashed(text_of(agent.get("/qa/mine/")))
+    QASettings.objects.create(team=org.team_a, allow_self_reviews=True)
+
+    page = squashed(text_of(agent.get("/qa/mine/")))
+    opened = agent.post(f"/qa/mine/self-review/{org.conversation_a1.pk}/")
+    someone_elses = agent.post(f"/qa/mine/self-review/{org.conversation_a2.pk}/")
+
+    assert "Review yourself" in page
+    review = Review.objects.get()
+    assert (review.kind, review.reviewer, review.agent) == ("self", org.agent_a1.user, org.agent_a1)
+    assert opened["Location"] == f"/qa/reviews/{review.pk}/"
+    assert "Submit review" in squashed(text_of(agent.get(opened["Location"])))
+    assert someone_elses.status_code == 404
+
+
+def test_the_dashboard_compares_teams_for_someone_who_sees_several(org, card):
+    submitted(org, org.conversation_a1, greeting=1, tone=4, accuracy=4)
+    assign(org.conversation_b1, org.admin)
+    review = services.review_start(conversation=org.conversation_b1, reviewer=org.admin)
+    services.review_save(
+        review=review, ratings=[RatingInput("greeting", 0), RatingInput("tone", 5), RatingInput("accuracy", 4)],
+        user=org.admin,
+    )  # fmt: skip
+    services.review_submit(review=review, user=org.admin)
+
+    page = squashed(text_of(client_for(org.admin).get("/qa/dashboard/?team=alpha")))
+    single = squashed(text_of(client_for(org.manager_a).get("/qa/dashboard/?team=alpha")))
+
+    # lowest first: Bravo (greeting missed) 90 %, Alpha 92.5 %
+    assert "By team Every team you see, same period Bravo 90.0% · 1 Alpha 92.5% · 1" in page
+    assert "By team" not in single
