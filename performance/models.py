@@ -669,3 +669,29 @@ class DisputeItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion} ({self.get_outcome_display().lower()})"
+
+
+# People management (1:1s, review cycles, improvement plans, the weekly snapshot) lives in its own module.
+from .people_models import (  # noqa: E402, F401  (re-exported: the app's models)
+    ActionItem,
+    AnswerAuthor,
+    CycleStatus,
+    ImprovementPlan,
+    MeetingStatus,
+    OneOnOne,
+    OneOnOneSeries,
+    PerformanceReview,
+    PerformanceReviewStatus,
+    PlanCheckIn,
+    PlanGoal,
+    PlanMetric,
+    PlanStatus,
+    ReviewAnswer,
+    ReviewCycle,
+    ReviewQuestion,
+    ReviewQuestionKind,
+    ReviewTemplate,
+    TalkingPoint,
+    TalkingPointSource,
+    WeeklySnapshot,
+)
