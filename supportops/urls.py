@@ -22,5 +22,8 @@ urlpatterns = [
     path("schedule/", include("scheduling.shift_urls")),
     path("onboarding/", include("onboarding.urls")),
     path("qa/", include("performance.urls")),
+    path("kpis/", include("performance.kpi_urls")),
+    path("one-on-ones/", include("performance.oneonone_urls")),
+    path("people/", include("performance.people_urls")),
     path("", include("supportops.page_urls")),
 ]

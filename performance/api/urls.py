@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import calibration, disputes, reviews, sampling
+from . import calibration, disputes, kpis, one_on_ones, people, reviews, sampling
 
 app_name = "performance-api"
 
@@ -12,5 +12,8 @@ reviews.register(router)
 sampling.register(router)
 calibration.register(router)
 disputes.register(router)
+kpis.register(router)
+one_on_ones.register(router)
+people.register(router)
 
 urlpatterns = [path("iqs/", reviews.IQSView.as_view(), name="iqs"), *router.urls]
