@@ -1,10 +1,12 @@
-"""Celery tasks of conversation QA: a thin daily wrapper that opens the due sampling cycles."""
+"""Celery tasks of the performance app: opening the due sampling cycles (hourly) and the weekly snapshot (Mondays)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 
-from .services import sampling
+from .services import sampling, snapshots
 
 
 @shared_task(name="performance.tasks.open_sampling_cycles")
@@ -19,3 +21,10 @@ def open_sampling_cycles() -> dict[str, int]:
         "refused": sum(1 for outcome in outcomes if outcome.cycle is None),
         "assignments": sum(outcome.assignments for outcome in outcomes if outcome.opened),
     }
+
+
+@shared_task(name="performance.tasks.build_weekly_snapshots")
+def build_weekly_snapshots(today: str | None = None) -> dict[str, int]:
+    """Mondays: last week's snapshot for every team manager and admin, e-mailed once (idempotent per week).
+    ``today`` (YYYY-MM-DD) replays a given Monday."""
+    return snapshots.snapshots_build_all(today=date.fromisoformat(today) if today else None)

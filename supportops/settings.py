@@ -162,6 +162,10 @@ CELERY_BEAT_SCHEDULE = {
         # Hourly: each team's period ends at its own local midnight; opening a cycle twice changes nothing.
         "schedule": crontab(minute=45),
     },
+    "performance-weekly-snapshots": {
+        "task": "performance.tasks.build_weekly_snapshots",
+        "schedule": crontab(minute=0, hour=2, day_of_week="mon"),
+    },
 }
 
 # --- REST framework and OpenAPI ------------------------------------------------------------------

@@ -25,5 +25,6 @@ urlpatterns = [
     path("kpis/", include("performance.kpi_urls")),
     path("one-on-ones/", include("performance.oneonone_urls")),
     path("people/", include("performance.people_urls")),
+    path("snapshots/", include("performance.snapshot_urls")),
     path("", include("supportops.page_urls")),
 ]

@@ -5,3 +5,4 @@ from .disputes import *  # noqa: F403
 from .reviews import *  # noqa: F403
 from .sampling import *  # noqa: F403
 from .scorecards import *  # noqa: F403
+from .snapshots import *  # noqa: F403
