@@ -4,16 +4,10 @@ draft and publish actions; reviews read-only with their history."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from performance.models import ScorecardStatus, ScorecardVersion
+from tests.performance.pages import client_for
 from tests.performance.qa import build_scorecard
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -4,36 +4,19 @@ closing, the results (alpha, alignment, answers), who may open what, and fixed q
 
 from __future__ import annotations
 
-import html as html_module
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from django.test import Client
 
 from performance import services
 from performance.models import CalibrationSession, QASettings, Review, ReviewKind
 from performance.services import RatingInput
 from supportops.choices import Role
 from tests.factories import ConversationFactory, UserFactory
+from tests.performance.pages import client_for, squashed, text_of
 from tests.performance.qa import BuiltScorecard, build_scorecard
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text_of(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.content[:2000])
-    return response.content.decode()
-
-
-def squashed(html: str) -> str:
-    text = html_module.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S)))
-    return re.sub(r"\s+", " ", text).replace(" %", "%")
 
 
 @dataclass

@@ -3,29 +3,20 @@ bad input kept and refused, and who may open what."""
 
 from __future__ import annotations
 
-import html as html_module
-import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from performance import services
 from performance.models import Dispute, QASettings, Review
 from performance.services import RatingInput
+from tests.performance.pages import client_for, text_of
+from tests.performance.pages import squashed as page_text
 from tests.performance.qa import assign, build_scorecard
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def squashed(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.content[:1500])
-    text = re.sub(r"<script.*?</script>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", text))).replace(" %", "%")
+    return page_text(text_of(response, status))
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@ and refused), an agent's reviews with acknowledgement, the dashboard, and who ma
 
 from __future__ import annotations
 
-import html as html_module
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from performance import services
 from performance.models import Review
@@ -17,23 +14,8 @@ from performance.services import RatingInput
 from supportops.choices import AuthorRole
 from supportops.models import ConversationMessage
 from tests.factories import ConversationFactory
+from tests.performance.pages import client_for, squashed, text_of
 from tests.performance.qa import assign, build_scorecard
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text_of(response, status: int = 200) -> str:
-    assert response.status_code == status, (response.status_code, response.content[:2000])
-    return response.content.decode()
-
-
-def squashed(html: str) -> str:
-    text = html_module.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", " ", html, flags=re.S)))
-    return re.sub(r"\s+", " ", text).replace(" %", "%")
 
 
 @pytest.fixture

@@ -7,19 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from performance import services
 from performance.models import WeeklySnapshot
 from tests.factories import ConversationFactory, QueueFactory
+from tests.performance.pages import client_for
 
 MONDAY = date(2026, 11, 16)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
