@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supportops import access
+from supportops.api.schema import FIELD_ERRORS as _FIELD_ERRORS
 from supportops.choices import Role, Tier
 from supportops.models import Market, Team
 
@@ -27,10 +28,6 @@ from .. import selectors, services
 from ..markdown import render_markdown
 from ..models import Certification, Choice, Curriculum, CurriculumVersion, Module, Phase, Question
 
-_FIELD_ERRORS = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Refused: each refused field maps to its messages; nothing changed.",
-)
 _FORBIDDEN = OpenApiResponse(description="Only admins do this.")
 
 

@@ -18,15 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from supportops.api.schema import FIELD_ERRORS as _FIELD_ERRORS
 from supportops.models import Conversation, Team
 
 from .. import services
 from ..models import CalibrationSession, Rating, Review, ReviewStatus, ScorecardVersion
 
-_FIELD_ERRORS = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Refused: each refused field maps to its messages; nothing changed.",
-)
 _FORBIDDEN = OpenApiResponse(description="The user sees the session but may not do this.")
 
 

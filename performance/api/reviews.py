@@ -12,7 +12,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -31,14 +31,9 @@ from performance.models import (
     ScorecardVersion,
     Section,
 )
+from supportops.api.schema import FIELD_ERRORS
 from supportops.filtersets import IntegerFilter
 from supportops.models import Conversation, Team
-
-FIELD_ERRORS = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Refused: each refused field maps to its messages; nothing changed.",
-)
-
 
 # --- scorecards -----------------------------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from supportops import access
+from supportops.api.schema import FIELD_ERRORS as _FIELD_ERRORS
 from supportops.choices import Channel
 from supportops.filtersets import IntegerFilter
 from supportops.models import Queue, Team
@@ -37,10 +38,6 @@ from ..models import (
 )
 from ..services import sampling as services
 
-_FIELD_ERRORS = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Refused: each refused field maps to its messages; nothing changed.",
-)
 _FORBIDDEN = OpenApiResponse(description="The user sees the object but may not do this.")
 
 

@@ -34,13 +34,10 @@ from scheduling.models import (
     TimeOffKind,
     TimeOffRequest,
 )
+from supportops.api.schema import FIELD_ERRORS as _FIELD_ERRORS
 from supportops.filtersets import AwareIsoDateTimeFilter, IntegerFilter
 from supportops.models import Agent
 
-_FIELD_ERRORS = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Refused: each refused field (or status, for a wrong state) maps to its messages; nothing changed.",
-)
 _FORBIDDEN = OpenApiResponse(description="The user sees the object but may not do this.")
 
 

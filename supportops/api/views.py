@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from supportops import selectors, services
+from supportops.api.schema import FIELD_ERRORS as _FIELD_ERRORS
 from supportops.filtersets import (
     AgentFilterSet,
     ConversationFilterSet,
@@ -44,11 +45,6 @@ from .serializers import (
     TeamSerializer,
     TokenSerializer,
     conversation_inputs,
-)
-
-_FIELD_ERRORS = OpenApiResponse(
-    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-    description="Refused input: each refused field (or non_field_errors) maps to its messages.",
 )
 
 
