@@ -12,6 +12,7 @@ import sys
 BENCHMARKS = {
     "erlang": "benchmarks.erlang",
     "forecast": "benchmarks.forecast",
+    "kpis": "benchmarks.kpis",
     "schedule": "benchmarks.schedule",
 }
 

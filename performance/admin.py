@@ -3,4 +3,11 @@ topic admins (sampling, calibration, disputes) registered from their own modules
 
 from __future__ import annotations
 
-from . import admin_calibration, admin_disputes, admin_sampling, admin_scorecards  # noqa: F401
+from . import (  # noqa: F401
+    admin_calibration,
+    admin_cycles,
+    admin_disputes,
+    admin_people,
+    admin_sampling,
+    admin_scorecards,
+)

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Avg
 from django.utils import timezone
 
 from supportops.models import Agent, Conversation, Team
@@ -222,4 +223,122 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
         waiting = cycle.assignments.count()
         summary.assigned += waiting
         say(f"  {team.name:<22} {len(reviews)} reviews by {reviewer.get_full_name()}, {waiting} waiting to review")
+    return summary
+
+
+@dataclass
+class PeopleDemoSummary:
+    """What the people demo seeding made."""
+
+    series: int = 0
+    meetings: int = 0
+    reviews: int = 0
+    plans: int = 0
+
+
+@transaction.atomic
+def seed_people(*, say: Say | None = None) -> PeopleDemoSummary:
+    """For the demo `manager`: weekly 1:1s with three SG Chat agents (last week's held, with notes and action items;
+    this week's with its agenda pre-filled), a review cycle for the half year with self reviews under way, and an
+    improvement plan for the agent with the lowest IQS. Everything goes through the services."""
+    from datetime import date as date_type
+
+    from .models import ReviewQuestion, ReviewQuestionKind, ReviewTemplate
+
+    say = say or (lambda message: None)
+    summary = PeopleDemoSummary()
+    manager = User.objects.filter(username="manager").first()
+    team = Team.objects.filter(slug="sg-chat").first()
+    if manager is None or team is None:
+        return summary
+    agents = list(Agent.objects.filter(team=team, status="active").select_related("user").order_by("pk")[:3])
+    now = timezone.now()
+    for index, agent in enumerate(agents):
+        first = (
+            (now - timedelta(days=7)).astimezone(agent.zone).replace(hour=10 + index, minute=0, second=0, microsecond=0)
+        )
+        series = services.series_start(manager=manager, agent=agent, first_at=first)
+        held = series.meetings.get()
+        services.talking_point_add(meeting=held, user=agent.user, text="Shadowing the refunds queue next month?")
+        services.meeting_notes_save(
+            meeting=held,
+            user=manager,
+            shared="Good week; refunds still slow. Agreed to pair on two refund cases.",
+            private="Seems tired: check workload and time off next time.",
+        )
+        services.action_item_add(
+            meeting=held, user=manager, text="Pair on two refund cases", owner=agent.user,
+            due_date=now.date() + timedelta(days=3),
+        )  # fmt: skip
+        done = services.action_item_add(meeting=held, user=manager, text="Share the fee schedule link", owner=manager)
+        services.action_item_complete(item=done, user=manager)
+        services.meeting_complete(meeting=held, user=manager)
+        summary.series += 1
+        summary.meetings += series.meetings.count()
+    template, _ = ReviewTemplate.objects.get_or_create(
+        name="Support agent review",
+        defaults={"rating_labels": ["Below", "Partly meets", "Meets", "Exceeds", "Far exceeds"]},
+    )
+    if not template.questions.exists():
+        for position, (text, kind) in enumerate(
+            [
+                ("Quality of customer conversations", ReviewQuestionKind.RATING),
+                ("Reliability and schedule adherence", ReviewQuestionKind.RATING),
+                ("Teamwork", ReviewQuestionKind.RATING),
+                ("What went well this period?", ReviewQuestionKind.TEXT),
+                ("What will you focus on next?", ReviewQuestionKind.TEXT),
+            ]
+        ):
+            ReviewQuestion.objects.create(template=template, text=text, kind=kind, position=position)
+    today = timezone.localdate()
+    half_start = date_type(today.year, 1 if today.month <= 6 else 7, 1)
+    cycle = services.cycle_create(
+        name=f"{'H1' if today.month <= 6 else 'H2'} {today.year} reviews",
+        period_start=half_start,
+        period_end=today,
+        template=template,
+        agents=agents,
+        user=manager,
+        self_review_due=today + timedelta(days=7),
+        manager_review_due=today + timedelta(days=14),
+    )
+    services.cycle_open(cycle=cycle, user=manager)
+    summary.reviews = cycle.reviews.count()
+    questions = list(template.questions.order_by("position"))
+    first_review = cycle.reviews.select_related("agent__user").order_by("agent_id").first()
+    if first_review is not None:
+        answers = [
+            services.AnswerInput(
+                question=question.pk,
+                rating=4 if question.kind == ReviewQuestionKind.RATING else None,
+                text="" if question.kind == ReviewQuestionKind.RATING else "Faster refunds; fewer reopened chats.",
+            )
+            for question in questions
+        ]
+        services.review_answers_save(review=first_review, user=first_review.agent.user, answers=answers, submit=True)
+    lowest = (
+        Review.objects.counted()
+        .filter(agent__in=agents)
+        .values("agent_id")
+        .annotate(average=Avg("score"))
+        .order_by("average")
+        .first()
+    )
+    if lowest is not None:
+        agent = next(agent for agent in agents if agent.pk == lowest["agent_id"])
+        plan = services.plan_create(
+            agent=agent,
+            manager=manager,
+            title="Lift conversation quality",
+            start_date=today - timedelta(days=14),
+            end_date=today + timedelta(days=42),
+            goals=[services.GoalInput(metric="iqs", at_least=True, target=Decimal("85"), window_days=28)],
+            user=manager,
+        )
+        services.plan_check_in(plan=plan, user=manager, note="Two coaching sessions done; accuracy improving.")
+        summary.plans = 1
+    say(
+        f"  SG Chat: {summary.series} 1:1 series, a review cycle with {summary.reviews} reviews, "
+        f"{summary.plans} improvement plan"
+    )
     return summary

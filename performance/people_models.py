@@ -285,9 +285,7 @@ class ReviewAnswer(models.Model):
 
     class Meta:
         ordering = ["review", "question__position", "author"]
-        constraints = [
-            models.UniqueConstraint(fields=["review", "question", "author"], name="reviewanswer_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["review", "question", "author"], name="reviewanswer_unique")]
 
     def __str__(self) -> str:
         return f"{self.question} ({self.get_author_display()})"
@@ -388,9 +386,7 @@ class WeeklySnapshot(models.Model):
 
     class Meta:
         ordering = ["-week_start", "recipient"]
-        constraints = [
-            models.UniqueConstraint(fields=["week_start", "recipient"], name="weeklysnapshot_one_per_week")
-        ]
+        constraints = [models.UniqueConstraint(fields=["week_start", "recipient"], name="weeklysnapshot_one_per_week")]
 
     def __str__(self) -> str:
         return f"Snapshot of {self.week_start} for {self.recipient}"

@@ -60,6 +60,14 @@ QUALITY = NavItem(
     ),
 )
 MY_REVIEWS = NavItem("My reviews", "qa-mine", "star", ("qa-review",))
+ONE_ON_ONES = NavItem("1:1s", "oneonone-list", "users", ("oneonone-meeting",))
+KPIS = NavItem("KPIs", "kpi-dashboard", "chart", ("kpi-conversations",))
+REVIEWS_AND_PLANS = NavItem(
+    "Reviews & plans",
+    "people-home",
+    "clipboard",
+    ("people-review", "people-review-print", "people-cycle-calibration", "people-plan"),
+)
 
 _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
     Role.ADMIN: (
@@ -72,16 +80,32 @@ _ITEMS_BY_ROLE: dict[Role, tuple[NavItem, ...]] = {
         APPROVALS,
         ONBOARDING,
         QUALITY,
+        KPIS,
         NavItem("Admin", "admin:index", "settings"),
         NavItem("API docs", "swagger-ui", "code"),
     ),
-    Role.MANAGER: (HOME, TEAMS, AGENTS, CONVERSATIONS, CAPACITY, SCHEDULE, APPROVALS, ONBOARDING, QUALITY),
+    Role.MANAGER: (
+        HOME,
+        TEAMS,
+        AGENTS,
+        CONVERSATIONS,
+        CAPACITY,
+        SCHEDULE,
+        APPROVALS,
+        ONBOARDING,
+        QUALITY,
+        ONE_ON_ONES,
+        REVIEWS_AND_PLANS,
+        KPIS,
+    ),
     Role.QA_REVIEWER: (HOME, TEAMS, CONVERSATIONS, QUALITY),
     Role.AGENT: (
         HOME,
         MY_SCHEDULE,
         MY_ONBOARDING,
         MY_REVIEWS,
+        ONE_ON_ONES,
+        REVIEWS_AND_PLANS,
         NavItem("My team", "team-list", "users", ("team-detail", "agent-detail")),
         NavItem("My conversations", "conversation-list", "chat", ("conversation-detail",)),
     ),

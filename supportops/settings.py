@@ -229,6 +229,9 @@ SPECTACULAR_SETTINGS = {
         "SectionKindEnum": "performance.models.SectionKind",
         "ScaleKindEnum": "performance.models.ScaleKind",
         "ScoringModeEnum": "performance.models.ScoringMode",
+        "CycleStatusEnum": "performance.people_models.CycleStatus",
+        "PerformanceReviewStatusEnum": "performance.people_models.PerformanceReviewStatus",
+        "PlanStatusEnum": "performance.people_models.PlanStatus",
     },
 }
 

@@ -1,9 +1,148 @@
-"""The kpis part of the performance API."""
+"""The kpis part of the performance API: ``GET /api/performance/kpis/`` returns the KPI set of one slice."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+
+from performance import kpis
+
+MAX_DAYS = 366
+DEFAULT_DAYS = 28
+
+_FIELD_ERRORS = OpenApiResponse(
+    response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    description="Refused: each refused parameter maps to its messages.",
+)
+
+
+class KPISliceSerializer(serializers.Serializer[Any]):
+    """The slice and local days the KPIs cover."""
+
+    team = serializers.CharField(allow_null=True)
+    agent_id = serializers.IntegerField(allow_null=True)
+    queue_id = serializers.IntegerField(allow_null=True)
+    market = serializers.CharField(allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="Last day (inclusive).")
+    time_zone = serializers.CharField()
+
+
+class KPIResultSerializer(serializers.Serializer[Any]):
+    """Every KPI of the slice over the period; null where there is no data. Times in seconds, shares in %."""
+
+    slice = KPISliceSerializer()
+    contacts = serializers.IntegerField()
+    aht_seconds = serializers.FloatField(allow_null=True)
+    first_response_median_seconds = serializers.FloatField(allow_null=True)
+    first_response_p90_seconds = serializers.FloatField(allow_null=True)
+    resolution_median_seconds = serializers.FloatField(allow_null=True)
+    resolved = serializers.IntegerField()
+    fcr_percent = serializers.FloatField(allow_null=True)
+    rated = serializers.IntegerField()
+    csat_percent = serializers.FloatField(allow_null=True)
+    csat_mean = serializers.FloatField(allow_null=True)
+    iqs = serializers.FloatField(allow_null=True)
+    reviews = serializers.IntegerField()
+    adherence_percent = serializers.FloatField(allow_null=True, help_text="Agent slices only.")
+
+
+def _whole_number(raw: str | None, name: str, errors: dict[str, list[str]]) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        errors[name] = [f"Give a whole number (got {raw!r})."]
+        return None
+    return int(raw)
+
+
+def _day(raw: str | None, name: str, errors: dict[str, list[str]]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = [f"Write the date as YYYY-MM-DD (got {raw!r})."]
+        return None
+
+
+class _SingleObjectSchema(AutoSchema):
+    """The ``list`` route of this viewset answers one KPI set, not a list."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
+class KPIViewSet(viewsets.ViewSet):
+    """KPIs of a team, an agent, a market or a queue (filters combine) over local days ``start``..``end``.
+
+    Admins: any slice. Managers: the teams they manage and their reports. Agents: their own (the default)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    schema = _SingleObjectSchema()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("team", str, description="Team slug."),
+            OpenApiParameter("agent_id", int),
+            OpenApiParameter("queue_id", int),
+            OpenApiParameter("market", str, description="Market code (admins)."),
+            OpenApiParameter("start", date, description="First local day (default: 27 days before the end)."),
+            OpenApiParameter("end", date, description="Last local day, inclusive (default: today)."),
+        ],
+        responses={200: KPIResultSerializer, 400: _FIELD_ERRORS, 403: OpenApiResponse(description="Not yours.")},
+    )
+    def list(self, request: Request) -> Response:
+        """The KPI set of the slice and period."""
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        agent_id = _whole_number(params.get("agent_id"), "agent_id", errors)
+        queue_id = _whole_number(params.get("queue_id"), "queue_id", errors)
+        start = _day(params.get("start"), "start", errors)
+        end = _day(params.get("end"), "end", errors)
+        if errors:
+            raise exceptions.ValidationError(errors)
+        try:
+            authorized = kpis.authorize_slice(
+                user=request.user, team_slug=params.get("team") or None, agent_id=agent_id, queue_id=queue_id,
+                market_code=params.get("market") or None,
+            )  # fmt: skip
+        except ValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from error
+        except PermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from error
+        end = end or timezone.now().astimezone(authorized.zone).date()
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            raise exceptions.ValidationError({"end": ["The end comes before the start."]})
+        if (end - start).days + 1 > MAX_DAYS:
+            raise exceptions.ValidationError({"end": [f"Ask for at most {MAX_DAYS} days."]})
+        period = kpis.period_of_days(first_day=start, last_day=end, zone=authorized.zone)
+        result = kpis.slice_kpis(authorized.scope, start=period.start, end=period.end)
+        data = {
+            **result.__dict__,
+            "slice": {
+                "team": params.get("team") or None,
+                "agent_id": authorized.scope.agent_id,
+                "queue_id": authorized.scope.queue_id,
+                "market": params.get("market") or None,
+                "start": start,
+                "end": end,
+                "time_zone": authorized.zone.key,
+            },
+        }
+        return Response(KPIResultSerializer(data).data)
 
 
 def register(router: SimpleRouter) -> None:
     """Add this topic's viewsets to the performance router."""
+    router.register("kpis", KPIViewSet, basename="kpis")

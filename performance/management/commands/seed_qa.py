@@ -1,5 +1,5 @@
-"""``manage.py seed_qa``: the QA demo (scorecard, QA settings, six weeks of reviews, sampling rules) on top of
-``seed_demo``."""
+"""``manage.py seed_qa``: the QA and people demo (scorecard, QA settings, six weeks of reviews, sampling rules; the
+demo manager's 1:1s, a review cycle and an improvement plan) on top of ``seed_demo``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from performance.demo import seed_qa
+from performance.demo import seed_people, seed_qa
 from performance.models import Scorecard
 from supportops.models import Agent
 
@@ -32,9 +32,11 @@ class Command(BaseCommand):
         if not 1 <= options["weeks"] <= 26:
             raise CommandError("--weeks must be from 1 to 26.")
         summary = seed_qa(weeks=options["weeks"], say=self.stdout.write)
+        people = seed_people(say=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"QA seeded: 1 scorecard, {summary.teams} teams with QA settings and a sampling rule, "
-                f"{summary.reviews} reviews, {summary.assigned} conversations waiting to review."
+                f"{summary.reviews} reviews, {summary.assigned} conversations waiting to review; "
+                f"{people.series} 1:1 series, {people.reviews} performance reviews, {people.plans} improvement plan."
             )
         )
