@@ -6,8 +6,8 @@ Who is a manager of an agent: the agent's own manager (``Agent.manager``) and th
 review or a plan is seen by its agent, those managers, the manager named on it, and admins; nobody else (QA reviewers
 included).
 
-Plan goals are measured on IQS, CSAT (% 4-5) and AHT from ``performance.kpis.agent_kpis``; FRT, FCR and adherence
-goals can be written but their progress reads "not measured yet" until the KPI interface exposes them.
+Plan goals are measured from ``performance.kpis.slice_kpis`` over the agent: IQS, CSAT (% 4-5), AHT, first response
+(median), first-contact resolution and schedule adherence.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from onboarding.models import CertificationGrant, Enrollment
 from supportops import access
 from supportops.models import Agent, Team
 
-from ..kpis import agent_kpis
+from ..kpis import Slice, agent_kpis, slice_kpis
 from ..models import Review
 from ..people_models import (
     ActionItem,
@@ -78,7 +78,7 @@ __all__ = [
     "reviews_visible_to",
 ]
 
-MEASURED_METRICS = (PlanMetric.IQS, PlanMetric.CSAT, PlanMetric.AHT)
+MEASURED_METRICS = tuple(PlanMetric)
 PERCENT_METRICS = (PlanMetric.IQS, PlanMetric.CSAT, PlanMetric.FCR, PlanMetric.ADHERENCE)
 
 
@@ -713,25 +713,35 @@ def _metric_value(metric: str, kpis: Any) -> float | None:
         PlanMetric.IQS: kpis.iqs,
         PlanMetric.CSAT: kpis.csat_percent,
         PlanMetric.AHT: kpis.aht_seconds,
+        PlanMetric.FRT: kpis.first_response_median_seconds,
+        PlanMetric.FCR: kpis.fcr_percent,
+        PlanMetric.ADHERENCE: kpis.adherence_percent,
     }
-    return values[metric]
+    return values[str(metric)]
 
 
 def plan_progress(plan: ImprovementPlan, *, today: date | None = None) -> list[GoalProgress]:
     """Each goal's metric over its last ``window_days`` up to today (or the plan's end, when sooner), in the agent's
-    zone. Two queries per distinct window of measured goals; FRT, FCR and adherence read "not measured yet"."""
+    zone, from ``performance.kpis.slice_kpis`` (one set of queries per distinct window)."""
     zone = plan.agent.zone
     last_day = min(today or timezone.localdate(timezone=zone), plan.end_date)
     cache: dict[int, Any] = {}
     result = []
-    for goal in plan.goals.all():
+    goals = list(plan.goals.all())
+    needs_adherence = any(goal.metric == PlanMetric.ADHERENCE for goal in goals)
+    for goal in goals:
         first_day = last_day - timedelta(days=goal.window_days - 1)
         if goal.metric not in MEASURED_METRICS:
             result.append(GoalProgress(goal, None, False, first_day, last_day, "not measured yet"))
             continue
         if goal.window_days not in cache:
             start, end = _period_bounds(first_day, last_day, zone)
-            cache[goal.window_days] = agent_kpis(agent_id=plan.agent_id, start=start, end=end)
+            cache[goal.window_days] = slice_kpis(
+                Slice(agent_id=plan.agent_id),
+                start=start,
+                end=end,
+                with_adherence=needs_adherence,
+            )
         value = _metric_value(goal.metric, cache[goal.window_days])
         if value is None:
             result.append(GoalProgress(goal, None, False, first_day, last_day, "no data in the window"))

@@ -231,7 +231,7 @@ def test_who_opens_a_plan_page(org, who, status, forms):
     assert response.status_code == status
     if status == 200:
         assert (b'data-testid="check-in-form"' in response.content) is forms
-        assert [row.note for row in response.context["progress"]] == ["no data in the window", "not measured yet"]
+        assert [row.note for row in response.context["progress"]] == ["no data in the window", "no data in the window"]
 
 
 def test_check_ins_and_outcomes_on_the_plan_page(org, django_assert_num_queries):
