@@ -55,6 +55,13 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def _conversation_dates_start_over():
+    """Factory conversations are dated from 2 March 2026 on, 7 minutes apart, counted from each test's start: a
+    test sees the same dates alone or in the whole suite."""
+    ConversationFactory.reset_sequence()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Tasks run inline in tests, except those marked ``redis`` that drive a real worker."""
     if request.node.get_closest_marker("redis"):

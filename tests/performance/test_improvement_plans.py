@@ -3,7 +3,7 @@ check-ins, outcomes, and who sees a plan through the API (the agent, their manag
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -110,12 +110,23 @@ def test_an_admin_creates_a_plan_run_by_the_agents_manager(org):
 # --- progress -------------------------------------------------------------------------------------------------------
 
 
+def pin_march_second(conversation) -> None:
+    """The org's conversation on 2 March 09:00 UTC (420 s, CSAT 5, answered after 45 s), whatever the factory's
+    sequence reached in this run."""
+    created = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    type(conversation).objects.filter(pk=conversation.pk).update(
+        created_at=created, first_response_at=created + timedelta(seconds=45),
+        resolved_at=created + timedelta(minutes=12), handle_time_seconds=420, csat_score=5,
+    )  # fmt: skip
+
+
 def test_progress_measures_iqs_csat_and_aht_over_each_window_and_says_what_is_not_measured(
     org, django_assert_num_queries
 ):
     # given agent_a1's March: conversations of 420 s CSAT 5 (2 March, the org's), 300 s CSAT 3 (20 March), 600 s
     # CSAT 4 (27 March); QA reviews of 100 % (5 March) and 72.5 % (25 March)
     build_scorecard()
+    pin_march_second(org.conversation_a1)
     mid = ConversationFactory(
         agent=org.agent_a1, external_id="mid", created_at=datetime(2026, 3, 20, 3, tzinfo=UTC),
         handle_time_seconds=300, csat_score=3,
