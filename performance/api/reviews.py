@@ -133,20 +133,7 @@ class ScorecardVersionViewSet(viewsets.ReadOnlyModelViewSet[ScorecardVersion]):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self) -> QuerySet[ScorecardVersion]:
-        from django.db.models import Prefetch
-
-        return (
-            ScorecardVersion.objects.select_related("scorecard")
-            .prefetch_related(
-                Prefetch(
-                    "sections",
-                    queryset=Section.objects.order_by("position", "pk").prefetch_related(
-                        Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))
-                    ),
-                )
-            )
-            .order_by("scorecard__name", "-number")
-        )
+        return services.versions_with_criteria().order_by("scorecard__name", "-number")
 
     @extend_schema(request=ScorecardPublishInSerializer, responses={200: ScorecardVersionSerializer, 400: FIELD_ERRORS})
     @action(detail=True, methods=["post"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from supportops import access
@@ -22,23 +22,25 @@ __all__ = [
     "scorecard_spec",
     "scorecard_version_publish",
     "version_with_criteria",
+    "versions_with_criteria",
 ]
+
+
+def versions_with_criteria() -> QuerySet[ScorecardVersion]:
+    """Versions with their scorecard, sections and criteria prefetched in order (three queries for any number)."""
+    return ScorecardVersion.objects.select_related("scorecard").prefetch_related(
+        Prefetch(
+            "sections",
+            queryset=Section.objects.order_by("position", "pk").prefetch_related(
+                Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))
+            ),
+        )
+    )
 
 
 def version_with_criteria(pk: int) -> ScorecardVersion:
     """A version with its sections and criteria prefetched in order (three queries)."""
-    return (
-        ScorecardVersion.objects.select_related("scorecard")
-        .prefetch_related(
-            Prefetch(
-                "sections",
-                queryset=Section.objects.order_by("position", "pk").prefetch_related(
-                    Prefetch("criteria", queryset=Criterion.objects.order_by("position", "pk"))
-                ),
-            )
-        )
-        .get(pk=pk)
-    )
+    return versions_with_criteria().get(pk=pk)
 
 
 def scorecard_spec(version: ScorecardVersion) -> scoring.ScorecardSpec:

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from onboarding.models import Enrollment, EnrollmentStatus, ProgressState
 from supportops.choices import AgentStatus
-from supportops.demo import DEMO_PASSWORD
 from supportops.models import Agent
+from tests.e2e.demo import sign_in
 from tests.e2e.test_onboarding_browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,15 +26,6 @@ def demo(live_server) -> str:
     call_command("seed_demo", "--weeks", "1")
     call_command("seed_onboarding")
     return str(live_server.url)
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def flash(page: Page, text: str) -> None:

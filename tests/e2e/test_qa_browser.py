@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from performance.models import Dispute, Review, ReviewAssignment
-from supportops.demo import DEMO_PASSWORD
+from tests.e2e.demo import sign_in
 from tests.e2e.test_onboarding_browser import PHONE, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,15 +23,6 @@ def demo(live_server) -> str:
     call_command("seed_demo", "--weeks", "2")
     call_command("seed_qa", "--weeks", "1")
     return str(live_server.url)
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def rate(page: Page, criterion: str, label: str) -> None:

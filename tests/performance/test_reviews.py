@@ -220,13 +220,13 @@ def test_rescoring_checks_coaching_again(org, card):
     assert (review.score, review.coaching_reason) == (Decimal("70.000"), "Scored 70.00 %, under 80 %")
 
 
-def test_five_good_reviews_in_nesting_complete_the_curriculum_and_make_the_agent_active(org, card):
-    # given agent A1 in nesting with every module but nesting done (5 reviews averaging >= 85 %, AHT within 20 %)
+def nesting_agent(org):
+    """Agent A1 in nesting, enrolled since 5 January with every module but nesting done (5 reviews averaging
+    >= 85 %, AHT within 20 % of the team's)."""
     from datetime import date
 
     from onboarding import services as onboarding_services
     from onboarding.models import ModuleProgress
-    from tests.factories import ConversationFactory
 
     built = build_curriculum(team=org.team_a)
     enrollment = onboarding_services.enrollment_create(
@@ -235,6 +235,15 @@ def test_five_good_reviews_in_nesting_complete_the_curriculum_and_make_the_agent
     ModuleProgress.objects.filter(enrollment=enrollment).exclude(module__kind="nesting").update(state="completed")
     org.agent_a1.status = "nesting"
     org.agent_a1.save()
+    return enrollment
+
+
+def test_five_good_reviews_in_nesting_complete_the_curriculum_and_make_the_agent_active(org, card):
+    # given agent A1 in nesting with every module but nesting done
+    from onboarding.models import ModuleProgress
+    from tests.factories import ConversationFactory
+
+    enrollment = nesting_agent(org)
     # the team's AHT: agent A2's 420 s and 900 s → 660 s; A1's: 420 s and five of 660 s → 620 s (0.94 of the team's)
     ConversationFactory(agent=org.agent_a2, external_id="team-aht", handle_time_seconds=900)
     ratings = {"greeting": 1, "tone": 5, "accuracy": 4}
@@ -258,19 +267,10 @@ def test_five_good_reviews_in_nesting_complete_the_curriculum_and_make_the_agent
 
 
 def test_nesting_waits_while_aht_is_far_above_the_teams(org, card):
-    from datetime import date
-
-    from onboarding import services as onboarding_services
     from onboarding.models import ModuleProgress
     from tests.factories import ConversationFactory
 
-    built = build_curriculum(team=org.team_a)
-    enrollment = onboarding_services.enrollment_create(
-        agent=org.agent_a1, version=built.version, start_date=date(2026, 1, 5), user=org.manager_a
-    )
-    ModuleProgress.objects.filter(enrollment=enrollment).exclude(module__kind="nesting").update(state="completed")
-    org.agent_a1.status = "nesting"
-    org.agent_a1.save()
+    enrollment = nesting_agent(org)
     ConversationFactory(agent=org.agent_a2, external_id="team-aht", handle_time_seconds=600)
     for index in range(5):
         conversation = ConversationFactory(agent=org.agent_a1, external_id=f"n{index}", handle_time_seconds=900)
