@@ -4,11 +4,11 @@ page. Idempotent per recipient and week: building it twice changes nothing and s
 
 Definitions (conversations created in the week, the team's local Monday to Monday):
 
-- contacts, AHT (mean handle time), CSAT (% of rated scored 4-5), IQS (reviews submitted in the week);
+- contacts, AHT, CSAT and IQS as ``performance.kpis`` defines them, against the week before;
 - escalations: conversations reopened at least once or tagged with a tag containing "escalat"; their drivers are
   their most common other tags;
-- SLA breaches: first response later than the queue's target (live queues: ``service_level_seconds``; async queues:
-  ``response_time_hours``), or no first response at all;
+- SLA breaches: conversations that missed their queue's service target (``performance.kpis.service_levels``: first
+  response later than the target, or none);
 - at-risk new hires: active enrollments whose health is at risk or overdue;
 - disputes: raised in the week, and still open.
 """
@@ -23,16 +23,17 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from onboarding.models import Enrollment, EnrollmentStatus
-from onboarding.selectors import enrollment_summaries
+from onboarding.selectors import EnrollmentHealth, enrollment_summaries
 from supportops import access
-from supportops.models import Conversation, Team
+from supportops.models import Team
 
-from ..models import OPEN_DISPUTE_STATUSES, Dispute, Review, WeeklySnapshot
+from .. import kpis
+from ..models import OPEN_DISPUTE_STATUSES, Dispute, WeeklySnapshot
 
 __all__ = ["TeamWeek", "snapshot_build", "snapshot_data", "snapshots_build_all", "week_monday"]
 
@@ -71,40 +72,13 @@ class TeamWeek:
     disputes_open: int = 0
 
 
-def _round(value: Any, places: int = 1) -> float | None:
-    return None if value is None else round(float(value), places)
-
-
-def _conversation_kpis(team: Team, start: datetime, end: datetime) -> dict[str, Any]:
-    row = Conversation.objects.filter(agent__team=team, created_at__gte=start, created_at__lt=end).aggregate(
-        contacts=Count("pk"),
-        aht=Avg("handle_time_seconds"),
-        rated=Count("pk", filter=Q(csat_score__isnull=False)),
-        happy=Count("pk", filter=Q(csat_score__gte=4)),
-    )
-    iqs = Review.objects.counted().filter(agent__team=team, submitted_at__gte=start, submitted_at__lt=end)
-    return {
-        "contacts": row["contacts"],
-        "aht": _round(row["aht"]),
-        "csat": _round(100 * row["happy"] / row["rated"]) if row["rated"] else None,
-        "iqs": _round(iqs.aggregate(value=Avg("score"))["value"], 2),
-    }
-
-
 def _team_week(team: Team, monday: date) -> TeamWeek:
     start, end = _window(team, monday)
-    before = _conversation_kpis(team, start - timedelta(days=7), start)
-    now = _conversation_kpis(team, start, end)
-    week = Conversation.objects.filter(agent__team=team, created_at__gte=start, created_at__lt=end)
-    breaches = 0
-    for queue_id, created, first, seconds, hours in week.values_list(
-        "queue_id", "created_at", "first_response_at", "queue__service_level_seconds", "queue__response_time_hours"
-    ):
-        if queue_id is None:
-            continue
-        limit = timedelta(seconds=seconds) if seconds else timedelta(hours=float(hours)) if hours else None
-        if limit is not None and (first is None or first - created > limit):
-            breaches += 1
+    scope = kpis.Slice(team_id=team.pk).with_agents()
+    now = kpis.slice_kpis(scope, start=start, end=end, with_adherence=False)
+    before = kpis.slice_kpis(scope, start=start - timedelta(days=7), end=start, with_adherence=False)
+    breaches = sum(level.contacts - level.met for level in kpis.service_levels(scope, start=start, end=end))
+    week = kpis.slice_conversations(scope).filter(created_at__gte=start, created_at__lt=end)
     drivers: Counter[str] = Counter()
     escalations = 0
     for reopened, tags in week.values_list("reopen_count", "tags"):
@@ -121,19 +95,19 @@ def _team_week(team: Team, monday: date) -> TeamWeek:
     at_risk = sorted(
         enrollment.agent.display_name
         for enrollment in enrollments
-        if summaries[enrollment.pk].health in ("at_risk", "overdue")
+        if summaries[enrollment.pk].health in (EnrollmentHealth.AT_RISK, EnrollmentHealth.OVERDUE)
     )
     disputes = Dispute.objects.filter(review__agent__team=team)
     return TeamWeek(
         team=team.name,
-        contacts=now["contacts"],
-        contacts_before=before["contacts"],
-        aht_seconds=now["aht"],
-        aht_before=before["aht"],
-        csat_percent=now["csat"],
-        csat_before=before["csat"],
-        iqs=now["iqs"],
-        iqs_before=before["iqs"],
+        contacts=now.contacts,
+        contacts_before=before.contacts,
+        aht_seconds=now.aht_seconds,
+        aht_before=before.aht_seconds,
+        csat_percent=now.csat_percent,
+        csat_before=before.csat_percent,
+        iqs=now.iqs,
+        iqs_before=before.iqs,
         sla_breaches=breaches,
         escalations=escalations,
         drivers=[[tag, count] for tag, count in sorted(drivers.items(), key=lambda item: (-item[1], item[0]))[:5]],
