@@ -25,7 +25,7 @@ from supportops import access
 from supportops import selectors as core_selectors
 from supportops.models import Conversation, Team
 
-from . import selectors, services
+from . import scoring, selectors, services
 from .models import Criterion, Review, ReviewAssignment, ReviewKind, ReviewStatus
 
 # --- helpers ----------------------------------------------------------------------------------------------------------
@@ -33,12 +33,6 @@ from .models import Criterion, Review, ReviewAssignment, ReviewKind, ReviewStatu
 
 def _is_reviewer(user: Any) -> bool:
     return access.is_admin(user) or access.is_qa_reviewer(user) or access.is_manager(user)
-
-
-def _messages_of(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [message for messages_ in error.message_dict.values() for message in messages_]
-    return list(error.messages)
 
 
 # --- the reviewer's queue -------------------------------------------------------------------------------------------
@@ -79,7 +73,7 @@ def assignment_review(request: HttpRequest, pk: int) -> HttpResponse:
             conversation=assignment.conversation, reviewer=request.user, assignment=assignment
         )
     except ValidationError as error:
-        messages.error(request, " ".join(_messages_of(error)))
+        messages.error(request, " ".join(error.messages))
         return redirect("qa-home")
     return redirect("qa-review", pk=review.pk)
 
@@ -120,10 +114,9 @@ def _blocks(
         block = blocks.setdefault(section.pk, SectionBlock(name=section.name, kind=section.kind, rows=[]))
         value = values.get(criterion.key, "")
         score = None
-        if value.lstrip("-").isdigit():
-            number = int(value)
-            if criterion.scale_min <= number <= criterion.scale_max:
-                score = round((number - criterion.scale_min) / (criterion.scale_max - criterion.scale_min) * 100, 1)
+        if value.lstrip("-").isdigit() and criterion.scale_min <= int(value) <= criterion.scale_max:
+            scale = scoring.Scale(criterion.scale_min, criterion.scale_max)
+            score = float(scoring.round_half_up(scoring.criterion_score(scale, int(value)), 1))
         block.rows.append(
             CriterionRow(
                 criterion=criterion,
@@ -264,7 +257,7 @@ def review_post(request: HttpRequest, pk: int) -> HttpResponse:
                 services.review_submit(review=review, user=request.user)
     except ValidationError as error:
         return _render_review(
-            request, review, status=400, values=values, comments=comments, error=" ".join(_messages_of(error)),
+            request, review, status=400, values=values, comments=comments, error=" ".join(error.messages),
             comment=comment,
         )  # fmt: skip
     except PermissionDenied as error:
@@ -285,7 +278,7 @@ def review_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.review_acknowledge(review=review, user=request.user)
     except (ValidationError, PermissionDenied) as error:
-        text = " ".join(_messages_of(error)) if isinstance(error, ValidationError) else str(error)
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         return _render_review(request, review, status=400, error=text)
     messages.success(request, "Thanks: the review is acknowledged.")
     return redirect("qa-review", pk=review.pk)
@@ -336,7 +329,7 @@ def self_review(request: HttpRequest, conversation_id: int) -> HttpResponse:
     try:
         review = services.review_start(conversation=conversation, reviewer=request.user, kind=ReviewKind.SELF)
     except ValidationError as error:
-        messages.error(request, " ".join(_messages_of(error)))
+        messages.error(request, " ".join(error.messages))
         return redirect("qa-mine")
     return redirect("qa-review", pk=review.pk)
 

@@ -53,12 +53,6 @@ def _agents_forbidden(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _messages_of(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [message for messages_ in error.message_dict.values() for message in messages_]
-    return list(error.messages)
-
-
 def _display_name(user: Any) -> str:
     return user.get_full_name() or user.username
 
@@ -228,7 +222,7 @@ def calibration_new(request: HttpRequest) -> HttpResponse:
             due_date=due,
         )
     except ValidationError as error:
-        form.errors = _messages_of(error)
+        form.errors = list(error.messages)
         return _render_new(request, teams, team, form, status=400)
     except PermissionDenied as error:
         form.errors = [str(error)]
@@ -359,7 +353,7 @@ def calibration_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.calibration_session_close(session=session, user=request.user)
     except ValidationError as error:
-        return _render_session(request, session, status=400, error=" ".join(_messages_of(error)))
+        return _render_session(request, session, status=400, error=" ".join(error.messages))
     except PermissionDenied as error:
         return _render_session(request, session, status=403, error=str(error))
     messages.success(request, f"“{session}” is closed: every reviewer now sees every review and the results.")
@@ -380,7 +374,7 @@ def calibration_review(request: HttpRequest, pk: int, conversation_id: int) -> H
     try:
         review = services.review_start(conversation=conversation, reviewer=request.user, kind=kind, calibration=session)
     except ValidationError as error:
-        return _render_session(request, session, status=400, error=" ".join(_messages_of(error)))
+        return _render_session(request, session, status=400, error=" ".join(error.messages))
     except PermissionDenied as error:
         return _render_session(request, session, status=403, error=str(error))
     return redirect("qa-review", pk=review.pk)

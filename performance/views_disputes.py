@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .models import Criterion, Dispute, DisputeItem, DisputeOutcomeCode, DisputeStatus
-from .views import _messages_of, _render_review, _visible_review_or_404
+from .views import _render_review, _visible_review_or_404
 
 
 @login_required
@@ -47,7 +47,7 @@ def review_dispute(request: HttpRequest, pk: int) -> HttpResponse:
         dispute = services.dispute_raise(review=review, user=request.user, reason=posted["reason"], items=items)
     except ValidationError as error:
         return _render_review(
-            request, review, status=400, dispute_error=" ".join(_messages_of(error)), dispute_posted=posted
+            request, review, status=400, dispute_error=" ".join(error.messages), dispute_posted=posted
         )
     except PermissionDenied as error:
         return _render_review(request, review, status=403, dispute_error=str(error), dispute_posted=posted)
@@ -149,7 +149,7 @@ def dispute_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         dispute = services.dispute_escalate(dispute=dispute, user=request.user, note=request.POST.get("note", ""))
     except ValidationError as error:
-        return _render_dispute(request, dispute, 400, escalate_error=" ".join(_messages_of(error)))
+        return _render_dispute(request, dispute, 400, escalate_error=" ".join(error.messages))
     except PermissionDenied as error:
         return _render_dispute(request, dispute, 403, escalate_error=str(error))
     messages.success(request, f"Escalated to {dispute.assigned_to.get_full_name() or dispute.assigned_to}.")
@@ -178,7 +178,7 @@ def dispute_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             decisions=decisions,
         )
     except ValidationError as error:
-        return _render_dispute(request, dispute, 400, resolve_error=" ".join(_messages_of(error)), posted=request.POST)
+        return _render_dispute(request, dispute, 400, resolve_error=" ".join(error.messages), posted=request.POST)
     except PermissionDenied as error:
         return _render_dispute(request, dispute, 403, resolve_error=str(error))
     messages.success(

@@ -28,7 +28,6 @@ from supportops.models import Agent
 
 from . import services
 from .people_models import MeetingStatus, OneOnOne
-from .views import _messages_of
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -99,7 +98,7 @@ def oneonone_start(request: HttpRequest) -> HttpResponse:
             duration_minutes=_int(posted["duration_minutes"], "duration_minutes"),
         )
     except ValidationError as error:
-        return _render_list(request, status=400, error=" ".join(_messages_of(error)), posted=posted)
+        return _render_list(request, status=400, error=" ".join(error.messages), posted=posted)
     except PermissionDenied as error:
         return _render_list(request, status=403, error=str(error), posted=posted)
     first = series.meetings.order_by("starts_at").first()
@@ -164,7 +163,7 @@ def _act(
     try:
         result = write(meeting)
     except ValidationError as error:
-        return _render_meeting(request, meeting, status=400, error=" ".join(_messages_of(error)), posted=posted)
+        return _render_meeting(request, meeting, status=400, error=" ".join(error.messages), posted=posted)
     except PermissionDenied as error:
         return _render_meeting(request, meeting, status=403, error=str(error), posted=posted)
     if done:

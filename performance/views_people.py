@@ -39,12 +39,6 @@ from .people_models import (
 RUNNING_PLANS = (PlanStatus.ACTIVE, PlanStatus.EXTENDED)
 
 
-def _messages_of(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [message for messages_ in error.message_dict.values() for message in messages_]
-    return list(error.messages)
-
-
 def _is_lead(user: Any) -> bool:
     return access.is_admin(user) or access.is_manager(user)
 
@@ -216,7 +210,7 @@ def review_answers(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as denied:
             return render(request, "performance/people_forbidden.html", {"message": str(denied)}, status=403)
         except ValidationError as error:
-            errors = _messages_of(error)
+            errors = list(error.messages)
     if errors:
         context = _review_context(request, review, posted=posted, error=" ".join(errors))
         return render(request, "performance/people_review.html", context, status=400)
@@ -239,7 +233,7 @@ def review_calibrate(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as denied:
         return render(request, "performance/people_forbidden.html", {"message": str(denied)}, status=403)
     except ValidationError as error:
-        context = _review_context(request, review, error=" ".join(_messages_of(error)))
+        context = _review_context(request, review, error=" ".join(error.messages))
         context["posted"] = {"calibrated_rating": raw, "reason": request.POST.get("reason", "")}
         return render(request, "performance/people_review.html", context, status=400)
     messages.success(request, "Rating calibrated.")
@@ -256,7 +250,7 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as denied:
         return render(request, "performance/people_forbidden.html", {"message": str(denied)}, status=403)
     except ValidationError as error:
-        context = _review_context(request, review, error=" ".join(_messages_of(error)))
+        context = _review_context(request, review, error=" ".join(error.messages))
         return render(request, "performance/people_review.html", context, status=400)
     messages.success(request, "Signed.")
     return redirect("people-review", pk=review.pk)
@@ -339,7 +333,7 @@ def plan_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as denied:
         return render(request, "performance/people_forbidden.html", {"message": str(denied)}, status=403)
     except ValidationError as error:
-        return _render_plan(request, plan, error=" ".join(_messages_of(error)), posted={"note": note})
+        return _render_plan(request, plan, error=" ".join(error.messages), posted={"note": note})
     messages.success(request, "Check-in added.")
     return redirect("people-plan", pk=plan.pk)
 
@@ -366,6 +360,6 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as denied:
         return render(request, "performance/people_forbidden.html", {"message": str(denied)}, status=403)
     except ValidationError as error:
-        return _render_plan(request, plan, error=" ".join(_messages_of(error)), posted=posted)
+        return _render_plan(request, plan, error=" ".join(error.messages), posted=posted)
     messages.success(request, "Outcome recorded.")
     return redirect("people-plan", pk=plan.pk)
