@@ -12,8 +12,11 @@ Definitions (all over conversations *created* in ``[start, end)``, times in seco
 - first-contact resolution (FCR): share of the resolved conversations never reopened (``reopen_count = 0``), %;
 - CSAT: share of rated conversations scored 4-5 (%), and the mean score;
 - IQS: mean score of submitted standard QA reviews *submitted* in the period (``performance.selectors``);
-- adherence (agent only): adherent over scheduled minutes of the agent's published shifts starting in the period,
-  from ``scheduling.selectors.adherence`` (at most ``MAX_ADHERENCE_DAYS`` days; None beyond or without shifts);
+- adherence: adherent over scheduled minutes of published shifts. An agent's is computed live from their shifts
+  and state events (``scheduling.selectors.adherence``) for periods up to ``MAX_ADHERENCE_DAYS`` days; a team's,
+  a market's or a queue's (the agents of the teams staffing it), and an agent's over a longer period, sum the
+  days recorded by ``scheduling.services.adherence_days_record`` (``AdherenceDay``: every finished local day of
+  a tracked agent, whose local midnight falls in the period). None without shifts or state tracking;
 - service level per queue: share of the period's conversations answered within the queue's target (live queues:
   ``service_level_seconds``; async queues: ``response_time_hours``); an unanswered conversation misses it;
 - backlog: conversations created before the period end and not resolved by then;
@@ -35,9 +38,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
+from scheduling.models import AdherenceDay, AgentStateEvent
 from supportops import access
 from supportops.models import Agent, Conversation, Market, Queue, Team
 
@@ -115,6 +119,7 @@ class WeekKPIs:
     service_level_percent: float | None
     iqs: float | None
     reviews: int
+    adherence_percent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -303,9 +308,7 @@ def slice_kpis(scope: Slice, *, start: datetime, end: datetime, with_adherence: 
     answered = conversations.filter(first_response_at__isnull=False)
     resolved = conversations.filter(resolved_at__isnull=False)
     qa = slice_reviews(scope, start=start, end=end).aggregate(iqs=Avg("score"), reviews=Count("pk"))
-    adherence = None
-    if with_adherence and scope.agent_id is not None and scope.agent_ids is None and scope.queue_id is None:
-        adherence = agent_adherence_percent(agent_id=scope.agent_id, start=start, end=end)
+    adherence = slice_adherence_percent(scope, start=start, end=end) if with_adherence else None
     return SliceKPIs(
         contacts=row["contacts"],
         aht_seconds=_round(row["aht"], 1),
@@ -329,12 +332,14 @@ def slice_kpis(scope: Slice, *, start: datetime, end: datetime, with_adherence: 
 
 def agent_adherence_percent(*, agent_id: int, start: datetime, end: datetime) -> float | None:
     """Adherent over scheduled minutes of the agent's published shifts on the local days of ``[start, end)`` (the
-    agent's zone), through ``scheduling.selectors.adherence_by_agent_day``; None beyond ``MAX_ADHERENCE_DAYS`` days
-    or without a published shift (at most four queries)."""
+    agent's zone), through ``scheduling.selectors.adherence_by_agent_day``; None beyond ``MAX_ADHERENCE_DAYS`` days,
+    without a published shift, or when the agent's state is not tracked (no state event before the period's end)
+    (at most four queries)."""
     from scheduling.selectors.adherence import adherence_by_agent_day
 
-    agent = Agent.objects.select_related("team").filter(pk=agent_id).first()
-    if agent is None:
+    tracked = AgentStateEvent.objects.filter(agent=OuterRef("pk"), occurred_at__lt=end)
+    agent = Agent.objects.select_related("team").annotate(tracked=Exists(tracked)).filter(pk=agent_id).first()
+    if agent is None or not getattr(agent, "tracked", False):
         return None
     zone = agent.zone
     first_day = start.astimezone(zone).date()
@@ -344,6 +349,38 @@ def agent_adherence_percent(*, agent_id: int, start: datetime, end: datetime) ->
     rows = adherence_by_agent_day(team=agent.team, first_day=first_day, last_day=last_day, agent_ids={agent_id})
     scheduled = sum(row.scheduled_minutes for row in rows)
     return _round(100 * sum(row.adherent_minutes for row in rows) / scheduled) if scheduled else None
+
+
+def _recorded_days(scope: Slice, *, start: datetime, end: datetime) -> QuerySet[AdherenceDay]:
+    """The recorded adherence days of the slice's agents whose local day starts in ``[start, end)``; a queue
+    means the agents of the teams that staff it."""
+    days = AdherenceDay.objects.filter(day_starts_at__gte=start, day_starts_at__lt=end)
+    if scope.agent_id is not None:
+        days = days.filter(agent_id=scope.agent_id)
+    if scope.agent_ids is not None:
+        days = days.filter(agent_id__in=scope.agent_ids)
+    if scope.queue_id is not None:
+        days = days.filter(agent__team__queues=scope.queue_id)
+    return days
+
+
+def recorded_adherence_percent(scope: Slice, *, start: datetime, end: datetime) -> float | None:
+    """Adherent over scheduled minutes of the slice's recorded adherence days (``scheduling.AdherenceDay``) in
+    the period; None without any (one query)."""
+    row = _recorded_days(scope, start=start, end=end).aggregate(
+        scheduled=Sum("scheduled_minutes"), adherent=Sum("adherent_minutes")
+    )
+    return _round(100 * row["adherent"] / row["scheduled"]) if row["scheduled"] else None
+
+
+def slice_adherence_percent(scope: Slice, *, start: datetime, end: datetime) -> float | None:
+    """An agent's adherence is computed live from their shifts and state events (today included) for periods up
+    to ``MAX_ADHERENCE_DAYS`` days; longer periods and every team, market or queue slice sum the recorded days."""
+    if scope.agent_id is not None and scope.agent_ids is None and scope.queue_id is None:
+        live = agent_adherence_percent(agent_id=scope.agent_id, start=start, end=end)
+        if live is not None or end - start <= timedelta(days=MAX_ADHERENCE_DAYS):
+            return live
+    return recorded_adherence_percent(scope, start=start, end=end)
 
 
 # --- Team and queue breakdowns --------------------------------------------------------------------------------------
@@ -445,8 +482,8 @@ def top_drivers(scope: Slice, *, start: datetime, end: datetime, limit: int = 10
 
 def team_weekly_trend(*, team: Team, start: datetime, end: datetime, scope: Slice | None = None) -> list[WeekKPIs]:
     """A team's KPIs per local week (Monday start in the team's zone) over ``[start, end)``, every week listed
-    even without data, oldest first (four queries: the team's agents unless ``scope`` has them, the queues,
-    conversations by week, IQS by week)."""
+    even without data, oldest first (five queries: the team's agents unless ``scope`` has them, the queues,
+    conversations by week, recorded adherence by week, IQS by week)."""
     zone = team.zone
     scope = (scope or Slice(team_id=team.pk)).with_agents()
     conversations = slice_conversations(scope).filter(created_at__gte=start, created_at__lt=end)
@@ -467,6 +504,13 @@ def team_weekly_trend(*, team: Team, start: datetime, end: datetime, scope: Slic
             met=Count("pk", filter=_within_target(queues)),
         )
     }
+    adherence_by_week = {
+        row["week"].date(): row
+        for row in _recorded_days(scope, start=start, end=end)
+        .annotate(week=TruncWeek("day_starts_at", tzinfo=zone))
+        .values("week")
+        .annotate(scheduled=Sum("scheduled_minutes"), adherent=Sum("adherent_minutes"))
+    }
     iqs_by_week = {
         row["week"].date(): row
         for row in slice_reviews(scope, start=start, end=end)
@@ -482,6 +526,7 @@ def team_weekly_trend(*, team: Team, start: datetime, end: datetime, scope: Slic
     while day <= last:
         row = by_week.get(day, empty)
         qa = iqs_by_week.get(day, empty)
+        adherence = adherence_by_week.get(day, empty)
         weeks.append(
             WeekKPIs(
                 week=day,
@@ -493,6 +538,9 @@ def team_weekly_trend(*, team: Team, start: datetime, end: datetime, scope: Slic
                 service_level_percent=_percent(row.get("met", 0), row.get("queued", 0)),
                 iqs=_round(qa.get("iqs")),
                 reviews=qa.get("reviews", 0),
+                adherence_percent=(
+                    _round(100 * adherence["adherent"] / adherence["scheduled"]) if adherence.get("scheduled") else None
+                ),
             )
         )
         day += timedelta(days=7)
@@ -647,6 +695,8 @@ __all__ = [
     "TeamDashboard",
     "WeekKPIs",
     "agent_adherence_percent",
+    "recorded_adherence_percent",
+    "slice_adherence_percent",
     "agent_kpis",
     "authorize_slice",
     "can_see_team_dashboards",

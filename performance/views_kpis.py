@@ -34,6 +34,7 @@ EXPORT_HEADER = [
     "Service level (%)",
     "IQS (%)",
     "Reviews",
+    "Adherence (%)",
 ]
 DRILL_LIMIT = 100
 
@@ -139,6 +140,7 @@ def _headlines(current: kpis.SliceKPIs, previous: kpis.SliceKPIs) -> list[Headli
         ("CSAT (4-5)", "csat_percent", "%", True),
         ("CSAT mean", "csat_mean", "", True),
         ("IQS", "iqs", "%", True),
+        ("Adherence", "adherence_percent", "%", True),
     ]
     return [
         Headline(label, getattr(current, name), getattr(previous, name), unit, better)
@@ -203,6 +205,7 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
                 _chart("First-contact resolution", "%", board.weeks, "fcr_percent"),
                 _chart("Service level", "%", board.weeks, "service_level_percent"),
                 _chart("IQS", "%", board.weeks, "iqs"),
+                _chart("Adherence", "%", board.weeks, "adherence_percent"),
             ],
             queues=[
                 {
@@ -283,6 +286,7 @@ def _export_rows(team: Team, weeks: int) -> list[list[Any]]:
             week.service_level_percent,
             week.iqs,
             week.reviews,
+            week.adherence_percent,
         ]
         for week in kpis.team_weekly_trend(team=team, start=period.start, end=period.end)
     ]

@@ -19,6 +19,7 @@ from . import (
     services,
 )
 from .models import (
+    AdherenceDay,
     AgentStateEvent,
     Availability,
     BookedActivity,
@@ -335,6 +336,34 @@ class AgentStateEventAdmin(AdminRoleAccessMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # pushed through the API, which checks every row
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AdherenceDay)
+class AdherenceDayAdmin(AdminRoleAccessMixin, admin.ModelAdmin):
+    """Adherence per agent and local day as recorded by the periodic task (``record_adherence`` backfills): read
+    here; recomputed from the shifts and state events, never edited."""
+
+    list_display = ["agent", "date", "scheduled_minutes", "adherent_minutes", "adherence", "exceptions", "recorded_at"]
+    list_filter = ["agent__team", "date"]
+    list_select_related = ["agent__user"]
+    search_fields = ["agent__user__username", "agent__user__first_name", "agent__user__last_name"]
+    date_hierarchy = "date"
+    fields = readonly_fields = (
+        "agent", "date", "day_starts_at", "scheduled_minutes", "adherent_minutes", "present_minutes", "exceptions",
+        "recorded_at",
+    )  # fmt: skip
+    ordering = ["-date", "agent"]
+
+    @admin.display(description="Adherence %")
+    def adherence(self, obj: AdherenceDay) -> str:
+        percent = obj.adherence_percent
+        return "–" if percent is None else f"{percent:.1f}"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

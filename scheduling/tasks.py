@@ -8,7 +8,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from supportops.models import Queue
+from supportops.models import Queue, Team
 from supportops.services import job_run
 
 from . import services
@@ -52,3 +52,19 @@ def generate_schedule(job_id: int) -> dict[str, Any] | None:
     """Generate a team week under its job (progress, report or failure); redelivery does nothing."""
     job = services.schedule_generate_job(job_id=job_id)
     return job.result
+
+
+@shared_task(name="scheduling.tasks.record_recent_adherence")
+def record_recent_adherence(days: int = 3) -> dict[str, int]:
+    """Every few hours: record (or recompute) each team's agents' adherence for the last ``days`` local days that
+    are over, so late state events and schedule changes are taken in; returns the rows written and removed."""
+    written = removed = 0
+    now = timezone.now()
+    for team in Team.objects.order_by("pk"):
+        today = now.astimezone(team.zone).date()
+        result = services.adherence_days_record(
+            team=team, first_day=today - timedelta(days=days), last_day=today, now=now
+        )
+        written += result.written
+        removed += result.removed
+    return {"written": written, "removed": removed}

@@ -149,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.tasks.rebuild_recent_volume_history",
         "schedule": crontab(minute=20, hour="*/6"),
     },
+    "scheduling-record-recent-adherence": {
+        "task": "scheduling.tasks.record_recent_adherence",
+        # Four times a day: each team's and agent's day ends at its own local midnight; recomputing is idempotent.
+        "schedule": crontab(minute=10, hour="*/6"),
+    },
     "onboarding-start-recertifications": {
         "task": "onboarding.tasks.start_recertifications",
         "schedule": crontab(minute=30, hour=0),

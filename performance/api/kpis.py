@@ -53,7 +53,13 @@ class KPIResultSerializer(serializers.Serializer[Any]):
     csat_mean = serializers.FloatField(allow_null=True)
     iqs = serializers.FloatField(allow_null=True)
     reviews = serializers.IntegerField()
-    adherence_percent = serializers.FloatField(allow_null=True, help_text="Agent slices only.")
+    adherence_percent = serializers.FloatField(
+        allow_null=True,
+        help_text=(
+            "Adherent over scheduled minutes: live for an agent over up to 62 days; otherwise the recorded days "
+            "(a queue: the agents of the teams staffing it). Null without shifts or state tracking."
+        ),
+    )
 
 
 def _whole_number(raw: str | None, name: str, errors: dict[str, list[str]]) -> int | None:

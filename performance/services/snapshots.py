@@ -64,6 +64,8 @@ class TeamWeek:
     csat_before: float | None
     iqs: float | None
     iqs_before: float | None
+    adherence_percent: float | None
+    adherence_before: float | None
     sla_breaches: int
     escalations: int
     drivers: list[list[Any]] = field(default_factory=list)
@@ -75,8 +77,8 @@ class TeamWeek:
 def _team_week(team: Team, monday: date) -> TeamWeek:
     start, end = _window(team, monday)
     scope = kpis.Slice(team_id=team.pk).with_agents()
-    now = kpis.slice_kpis(scope, start=start, end=end, with_adherence=False)
-    before = kpis.slice_kpis(scope, start=start - timedelta(days=7), end=start, with_adherence=False)
+    now = kpis.slice_kpis(scope, start=start, end=end)
+    before = kpis.slice_kpis(scope, start=start - timedelta(days=7), end=start)
     breaches = sum(level.contacts - level.met for level in kpis.service_levels(scope, start=start, end=end))
     week = kpis.slice_conversations(scope).filter(created_at__gte=start, created_at__lt=end)
     drivers: Counter[str] = Counter()
@@ -108,6 +110,8 @@ def _team_week(team: Team, monday: date) -> TeamWeek:
         csat_before=before.csat_percent,
         iqs=now.iqs,
         iqs_before=before.iqs,
+        adherence_percent=now.adherence_percent,
+        adherence_before=before.adherence_percent,
         sla_breaches=breaches,
         escalations=escalations,
         drivers=[[tag, count] for tag, count in sorted(drivers.items(), key=lambda item: (-item[1], item[0]))[:5]],

@@ -791,3 +791,49 @@ class AgentStateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent}: {self.state} at {self.occurred_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class AdherenceDayQuerySet(models.QuerySet["AdherenceDay"]):
+    """Recorded adherence days scoped by role: agents their own, managers their teams', admins all."""
+
+    def visible_to(self, user: Any) -> AdherenceDayQuerySet:
+        if not _is_active_user(user):
+            return self.none()
+        if access.is_admin(user):
+            return self.all()
+        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
+
+
+class AdherenceDay(models.Model):
+    """One agent's local day against their published shifts, recorded once the day is over.
+
+    Written by ``scheduling.services.adherence_days_record`` (a periodic task recomputes the last few days, so
+    late state events and schedule changes are taken in); KPIs of a team, market or queue sum these rows instead
+    of replaying every agent's state events. Only agents whose state is tracked (at least one state event by the
+    day's end) have rows: an untracked agent has no adherence rather than 0 %.
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="adherence_days")
+    date = models.DateField(help_text="The agent's local day (their time zone) on which the shifts start.")
+    day_starts_at = models.DateTimeField(help_text="Local midnight of that day, in UTC.")
+    scheduled_minutes = models.FloatField()
+    adherent_minutes = models.FloatField()
+    present_minutes = models.FloatField()
+    exceptions = models.PositiveIntegerField(default=0, help_text="Late starts, early leaves, long breaks, …")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    objects = AdherenceDayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agent", "date"]
+        constraints = [models.UniqueConstraint(fields=["agent", "date"], name="adherenceday_unique_agent_date")]
+        indexes = [models.Index(fields=["agent", "day_starts_at"], name="adherenceday_agent_start")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.date}: {self.adherent_minutes:.0f}/{self.scheduled_minutes:.0f} min"
+
+    @property
+    def adherence_percent(self) -> float | None:
+        if not self.scheduled_minutes:
+            return None
+        return round(100 * self.adherent_minutes / self.scheduled_minutes, 2)

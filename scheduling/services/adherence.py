@@ -6,18 +6,19 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from supportops import access
 from supportops.models import Agent, Team
 
-from ..models import AgentState, AgentStateEvent
+from ..models import AdherenceDay, AgentState, AgentStateEvent
 
 __all__ = [
     "AGENT_STATE_CSV_COLUMNS",
@@ -28,6 +29,9 @@ __all__ = [
     "agent_state_rows_from_json",
     "agent_states_import",
     "agent_states_import_csv",
+    "AdherenceRecordResult",
+    "adherence_days_record",
+    "RECORD_ADHERENCE_MAX_DAYS",
 ]
 
 AGENT_STATE_CSV_COLUMNS = ("agent", "state", "occurred_at")
@@ -266,3 +270,75 @@ def agent_states_import_csv(*, content: bytes, user: Any) -> AgentStateImportRes
     if not rows:
         raise AgentStateImportError({2: {"file": ["The file has a header but no rows."]}}, unit="line")
     return agent_states_import(rows=rows, source="csv", user=user)
+
+
+# --- Recorded adherence days (what team, market and queue KPIs sum) ---------------------------------------------------
+
+RECORD_ADHERENCE_MAX_DAYS = 62
+
+
+@dataclass(frozen=True)
+class AdherenceRecordResult:
+    """What recording a team's days did: rows written (new or recomputed), rows removed (no shift any more)."""
+
+    written: int
+    removed: int
+
+
+def adherence_days_record(
+    *, team: Team, first_day: date, last_day: date, now: datetime | None = None
+) -> AdherenceRecordResult:
+    """Record adherence of the team's agents for their local days first..last that are over (safe to repeat).
+
+    Each finished day with a published shift of a tracked agent (one with a state event before the day's end) is
+    written or recomputed; recorded days of the team's agents in the range that no longer qualify (the shift was
+    removed, or the agent is no longer tracked) are removed. Days not yet over in the agent's zone are left for a
+    later run. At most ``RECORD_ADHERENCE_MAX_DAYS`` days per call.
+    """
+    from ..selectors.adherence import adherence_by_agent_day
+
+    if last_day < first_day:
+        raise ValidationError({"last_day": "The last day comes before the first."})
+    if (last_day - first_day).days + 1 > RECORD_ADHERENCE_MAX_DAYS:
+        raise ValidationError({"last_day": f"At most {RECORD_ADHERENCE_MAX_DAYS} days at a time."})
+    now = now or timezone.now()
+    days = adherence_by_agent_day(team=team, first_day=first_day, last_day=last_day)
+    tracked_until = dict(
+        AgentStateEvent.objects.filter(agent_id__in={day.agent_id for day in days})
+        .order_by()
+        .values("agent_id")
+        .annotate(first=Min("occurred_at"))
+        .values_list("agent_id", "first")
+    )
+    keep: dict[tuple[int, date], AdherenceDay] = {}
+    for day in days:
+        zone = ZoneInfo(day.zone_name)
+        day_start = datetime.combine(day.date, time(0), tzinfo=zone)
+        day_end = datetime.combine(day.date + timedelta(days=1), time(0), tzinfo=zone)
+        first_event = tracked_until.get(day.agent_id)
+        if day_end > now or first_event is None or first_event >= day_end:
+            continue
+        keep[(day.agent_id, day.date)] = AdherenceDay(
+            agent_id=day.agent_id,
+            date=day.date,
+            day_starts_at=day_start.astimezone(UTC),
+            scheduled_minutes=day.scheduled_minutes,
+            adherent_minutes=day.adherent_minutes,
+            present_minutes=day.present_minutes,
+            exceptions=len(day.exceptions),
+        )
+    with transaction.atomic():
+        stale = AdherenceDay.objects.filter(agent__team=team, date__gte=first_day, date__lte=last_day)
+        existing = {(row.agent_id, row.date): row.pk for row in stale.only("pk", "agent_id", "date")}
+        removed_ids = [pk for key, pk in existing.items() if key not in keep]
+        removed = AdherenceDay.objects.filter(pk__in=removed_ids).delete()[0] if removed_ids else 0
+        AdherenceDay.objects.bulk_create(
+            keep.values(),
+            update_conflicts=True,
+            unique_fields=["agent", "date"],
+            update_fields=[
+                "day_starts_at", "scheduled_minutes", "adherent_minutes", "present_minutes", "exceptions",
+                "recorded_at",
+            ],
+        )  # fmt: skip
+    return AdherenceRecordResult(written=len(keep), removed=removed)

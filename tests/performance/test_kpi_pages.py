@@ -99,11 +99,11 @@ def test_dashboard_query_count_does_not_grow(org, client, django_assert_num_quer
     client.force_login(org.manager_a)
     url = reverse("kpi-dashboard") + "?team=alpha&weeks=12"
     client.get(url)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(24):
         client.get(url)
     _recent(org, count=30, tag="refund")
     # when / then: session and user, roles, teams, the team's agents and the dashboard's selectors
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(24):
         client.get(url)
 
 
@@ -144,9 +144,32 @@ def test_csv_export_has_one_row_per_week(org, client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="kpis-alpha-4w.csv"'
     assert rows[0] == ["Week", "Contacts", "AHT (s)", "FCR (%)", "CSAT (% 4-5)", "CSAT mean", "Service level (%)",
-                       "IQS (%)", "Reviews"]  # fmt: skip
+                       "IQS (%)", "Reviews", "Adherence (%)"]  # fmt: skip
     assert len(rows) == 5
     assert rows[4][1:8] == ["2", "300.0", "100.0", "100.0", "5.0", "100.0", ""]
+
+
+def test_dashboard_and_export_show_the_teams_recorded_adherence(org, client):
+    # given: this week's first local day recorded for both Alpha agents (a1 6 of 8 hours, a2 8 of 8), and a
+    # Bravo agent who must not count
+    from scheduling.models import AdherenceDay
+
+    week = kpis.weeks_period(weeks=1, today=timezone.now().astimezone(org.team_a.zone).date(), zone=org.team_a.zone)
+    for agent, adherent in ((org.agent_a1, 360), (org.agent_a2, 480), (org.agent_b1, 0)):
+        AdherenceDay.objects.create(
+            agent=agent, date=week.first_day, day_starts_at=week.start, scheduled_minutes=480,
+            adherent_minutes=adherent, present_minutes=adherent,
+        )  # fmt: skip
+    client.force_login(org.manager_a)
+    # when
+    page = client.get(reverse("kpi-dashboard"), {"team": "alpha", "weeks": "4"})
+    export = client.get(reverse("kpi-export-csv"), {"team": "alpha", "weeks": "4"})
+    # then
+    headlines = {item.label: item.shown for item in page.context["headlines"]}
+    assert headlines["Adherence"] == "87.5%"
+    assert [chart.title for chart in page.context["charts"]][-1] == "Adherence"
+    assert [point["value"] for point in page.context["charts"][-1].points] == [87.5]
+    assert [row[-1] for row in csv.reader(io.StringIO(export.content.decode()))][1:] == ["", "", "", "87.5"]
 
 
 def test_xlsx_export_has_the_same_table(org, client):
@@ -275,11 +298,11 @@ def test_api_query_count_does_not_grow(org, django_assert_num_queries):
     params = {"team": "alpha", **DAY}
     _on_day(org.agent_a1)
     client.get(API, params)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(API, params)
     for index in range(10):
         _on_day(org.agent_a2, minute=index)
     # when / then
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(API, params)
     assert response.json()["contacts"] == 11

@@ -247,17 +247,96 @@ def test_agent_adherence_comes_from_the_published_schedule(org):
     too_long = kpis.agent_adherence_percent(
         agent_id=org.agent_a1.pk, start=period.start, end=period.start + timedelta(days=63)
     )
-    # then: two of the four scheduled hours adherent; team slices leave adherence out
+    # then: two of the four scheduled hours adherent, live; the team's waits for the day to be recorded
     assert agent.adherence_percent == 50.0
     assert team.adherence_percent is None
     assert too_long is None
+
+
+def _record(agent, day: date, scheduled: float, adherent: float):
+    from scheduling.models import AdherenceDay
+
+    zone = agent.zone
+    return AdherenceDay.objects.create(
+        agent=agent, date=day, day_starts_at=datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC),
+        scheduled_minutes=scheduled, adherent_minutes=adherent, present_minutes=adherent,
+    )  # fmt: skip
+
+
+def test_team_market_and_queue_adherence_sum_the_recorded_days(org):
+    # given: Alpha (Singapore) a1 120 of 240 min and a2 180 of 240 on Monday 2 March; Bravo b1 60 of 60;
+    # a1's Monday 9 March lies outside the week
+    from tests.scheduling.published import team_queue
+
+    _record(org.agent_a1, date(2026, 3, 2), 240, 120)
+    _record(org.agent_a2, date(2026, 3, 2), 240, 180)
+    _record(org.agent_b1, date(2026, 3, 3), 60, 60)
+    _record(org.agent_a1, date(2026, 3, 9), 480, 0)
+    alpha_queue = team_queue(org.team_a, "Alpha chat")
+    bravo_queue = team_queue(org.team_b, "Bravo chat")
+    idle_queue = QueueFactory(name="Nobody's queue")
+    week = kpis.period_of_days(first_day=date(2026, 3, 2), last_day=date(2026, 3, 8), zone=org.team_a.zone)
+
+    def adherence(scope: Slice) -> float | None:
+        return kpis.slice_kpis(scope, start=week.start, end=week.end).adherence_percent
+
+    # then
+    assert adherence(Slice(team_id=org.team_a.pk)) == 62.5
+    assert adherence(Slice(team_id=org.team_b.pk)) == 100.0
+    assert adherence(Slice(market_id=org.team_a.market_id)) == 66.67  # 360 of 540
+    assert adherence(Slice(queue_id=alpha_queue.pk)) == 62.5
+    assert adherence(Slice(queue_id=bravo_queue.pk)) == 100.0
+    assert adherence(Slice(team_id=org.team_a.pk, queue_id=bravo_queue.pk)) is None
+    assert adherence(Slice(queue_id=idle_queue.pk)) is None
+
+
+def test_an_agents_adherence_over_a_long_period_sums_the_recorded_days(org):
+    # given: 90 days, beyond the live computation
+    _record(org.agent_a1, date(2026, 1, 5), 480, 360)
+    _record(org.agent_a1, date(2026, 3, 2), 480, 480)
+    _record(org.agent_a2, date(2026, 3, 2), 480, 0)
+    period = kpis.period_of_days(first_day=date(2026, 1, 1), last_day=date(2026, 3, 31), zone=org.team_a.zone)
+    # when
+    result = kpis.slice_kpis(Slice(agent_id=org.agent_a1.pk), start=period.start, end=period.end)
+    # then
+    assert result.adherence_percent == 87.5
+
+
+def test_an_agent_whose_state_is_not_tracked_has_no_adherence_rather_than_zero(org):
+    # given: a published shift and no state event at all
+    from tests.scheduling.published import add_shift, at, publish
+
+    zone = org.team_a.zone
+    publish(add_shift(org.agent_a1, at(zone, 2026, 3, 2, 9), at(zone, 2026, 3, 2, 13)))
+    period = kpis.period_of_days(first_day=date(2026, 3, 2), last_day=date(2026, 3, 8), zone=zone)
+    # when
+    result = kpis.slice_kpis(Slice(agent_id=org.agent_a1.pk), start=period.start, end=period.end)
+    # then
+    assert result.adherence_percent is None
+
+
+def test_weekly_trend_shows_recorded_adherence_per_local_week(org):
+    # given: Singapore Sunday 8 March and Monday 9 March are in different local weeks
+    _record(org.agent_a1, date(2026, 3, 8), 100, 50)
+    _record(org.agent_a2, date(2026, 3, 8), 100, 100)
+    _record(org.agent_a1, date(2026, 3, 9), 200, 50)
+    _record(org.agent_b1, date(2026, 3, 9), 200, 0)
+    period = kpis.weeks_period(weeks=3, today=date(2026, 3, 10), zone=org.team_a.zone)
+    # when
+    weeks = kpis.team_weekly_trend(team=org.team_a, start=period.start, end=period.end)
+    # then
+    assert [(w.week, w.adherence_percent) for w in weeks] == [
+        (date(2026, 2, 23), None),
+        (date(2026, 3, 2), 75.0),
+        (date(2026, 3, 9), 25.0),
+    ]
 
 
 def test_team_dashboard_queries_do_not_grow(team_data, django_assert_num_queries):
     # given
     team, agents, queues = team_data
     today = date(2026, 3, 4)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(20):  # adherence: current, previous, weekly
         first = kpis.team_dashboard(team=team, weeks=4, today=today)
     for index in range(20):
         make_conversation(
@@ -265,7 +344,7 @@ def test_team_dashboard_queries_do_not_grow(team_data, django_assert_num_queries
             tags=[f"tag{index}"],
         )  # fmt: skip
     # when / then
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(20):  # adherence: current, previous, weekly
         second = kpis.team_dashboard(team=team, weeks=4, today=today)
     assert (first.current.contacts, second.current.contacts) == (13, 33)
     assert len(second.weeks) == 4
@@ -277,7 +356,7 @@ def test_slice_kpis_queries_do_not_grow(team_data, django_assert_num_queries):
     for index in range(15):
         make_conversation(agents[0], queues["chat"], created=START + timedelta(hours=index), response=5, resolved=5)
     # when / then
-    with django_assert_num_queries(6):  # agents, aggregate, three percentiles, IQS
+    with django_assert_num_queries(7):  # agents, aggregate, three percentiles, IQS, recorded adherence
         kpis.slice_kpis(Slice(team_id=team.pk), start=START, end=END)
 
 

@@ -56,8 +56,32 @@ def test_a_managers_snapshot_compares_last_week_with_the_week_before(org, week):
     # w2 reopened and w3 tagged "escalation": drivers are their other tags
     assert team["escalations"] == 2
     assert team["drivers"] == [["card", 1], ["fraud", 1], ["refund", 1]]
+    assert (team["adherence_percent"], team["adherence_before"]) == (None, None)
     assert "Alpha" in snapshot.html
     assert "SLA breaches" in snapshot.html
+
+
+def test_the_snapshot_compares_the_teams_recorded_adherence(org, week):
+    # given: recorded days of Alpha's agents last week (Tue 17 and Fri 20 Nov) and the week before (Mon 9 Nov)
+    from scheduling.models import AdherenceDay
+
+    def record(agent, day, scheduled, adherent):
+        local_midnight = datetime(day.year, day.month, day.day, tzinfo=agent.zone)
+        AdherenceDay.objects.create(
+            agent=agent, date=day, day_starts_at=local_midnight.astimezone(UTC), scheduled_minutes=scheduled,
+            adherent_minutes=adherent, present_minutes=adherent,
+        )  # fmt: skip
+
+    record(org.agent_a1, date(2026, 11, 17), 480, 432)
+    record(org.agent_a2, date(2026, 11, 20), 480, 384)
+    record(org.agent_a1, date(2026, 11, 9), 480, 480)
+    record(org.agent_b1, date(2026, 11, 17), 480, 0)
+    # when
+    snapshot = services.snapshot_build(recipient=org.manager_a, monday=MONDAY, send=False)
+    # then
+    (team,) = snapshot.data["teams"]
+    assert (team["adherence_percent"], team["adherence_before"]) == (85.0, 100.0)
+    assert "<tr><td>Adherence (%)</td><td>85.0</td><td>100.0</td></tr>" in snapshot.html
 
 
 def test_leadership_gets_every_team_and_a_snapshot_is_built_and_sent_once(
