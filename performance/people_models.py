@@ -21,8 +21,20 @@ from supportops.models import Agent, Team
 # --- 1:1s -----------------------------------------------------------------------------------------------------------
 
 
-class OneOnOneQuerySet(models.QuerySet[Any]):
-    """1:1 series and meetings scoped by role: the two people in it, the agent's team managers, admins."""
+def is_manager_of(user: Any, agent: Agent) -> bool:
+    """The one rule for the manager side of an agent's 1:1s, reviews and plans: admins, the agent's own manager
+    and the managers of the agent's team — never the agent themselves, whatever other roles they hold (at most
+    one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or agent.user_id == user.pk:
+        return False
+    if access.is_admin(user) or agent.manager_id == user.pk:
+        return True
+    return Team.objects.filter(pk=agent.team_id, managers=user).exists()
+
+
+class AgentRecordQuerySet(models.QuerySet[Any]):
+    """Records about one agent (1:1 series, performance reviews, improvement plans) scoped by role: the agent,
+    the record's manager, the agent's own manager, the managers of the agent's team, admins."""
 
     def visible_to(self, user: Any, *, agent_field: str = "agent", manager_field: str = "manager") -> Any:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -33,8 +45,12 @@ class OneOnOneQuerySet(models.QuerySet[Any]):
         return self.filter(
             Q(**{f"{agent_field}__user": user})
             | Q(**{manager_field: user})
+            | Q(**{f"{agent_field}__manager": user})
             | Q(**{f"{agent_field}__team_id__in": managed})
         )
+
+
+OneOnOneQuerySet = AgentRecordQuerySet
 
 
 class OneOnOneSeries(models.Model):
@@ -51,7 +67,7 @@ class OneOnOneSeries(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OneOnOneQuerySet.as_manager()
+    objects = AgentRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["agent"]
@@ -252,7 +268,7 @@ class PerformanceReview(models.Model):
     manager_signed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OneOnOneQuerySet.as_manager()
+    objects = AgentRecordQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -316,7 +332,7 @@ class ImprovementPlan(models.Model):
     outcome_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OneOnOneQuerySet.as_manager()
+    objects = AgentRecordQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

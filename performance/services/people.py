@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from onboarding.models import CertificationGrant, Enrollment
 from supportops import access
-from supportops.models import Agent, Team
+from supportops.models import Agent
 
 from ..kpis import Slice, agent_kpis, slice_kpis
 from ..models import Review
@@ -45,6 +45,7 @@ from ..people_models import (
     ReviewCycle,
     ReviewQuestionKind,
     ReviewTemplate,
+    is_manager_of,
 )
 
 __all__ = [
@@ -85,37 +86,14 @@ PERCENT_METRICS = (PlanMetric.IQS, PlanMetric.CSAT, PlanMetric.FCR, PlanMetric.A
 # --- access ---------------------------------------------------------------------------------------------------------
 
 
-def is_manager_of(user: Any, agent: Agent) -> bool:
-    """The user is the agent's own manager or a manager of the agent's team (one query unless it is the former)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if agent.manager_id == user.pk:
-        return True
-    return Team.objects.filter(pk=agent.team_id, managers=user).exists()
-
-
-def _scope(queryset: QuerySet[Any], user: Any, *, agent_field: str = "agent") -> QuerySet[Any]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if access.is_admin(user):
-        return queryset
-    managed = Team.objects.filter(managers=user).values("pk")
-    return queryset.filter(
-        Q(**{f"{agent_field}__user": user})
-        | Q(manager=user)
-        | Q(**{f"{agent_field}__manager": user})
-        | Q(**{f"{agent_field}__team_id__in": managed})
-    )
-
-
 def reviews_visible_to(user: Any) -> QuerySet[PerformanceReview]:
     """Performance reviews the user may open: their own, their reports' (and their teams'), all for admins."""
-    return _scope(PerformanceReview.objects.all(), user)
+    return PerformanceReview.objects.visible_to(user)
 
 
 def plans_visible_to(user: Any) -> QuerySet[ImprovementPlan]:
     """Improvement plans the user may open: the agent's own, their managers', admins'. Nobody else."""
-    return _scope(ImprovementPlan.objects.all(), user)
+    return ImprovementPlan.objects.visible_to(user)
 
 
 def cycles_visible_to(user: Any) -> QuerySet[ReviewCycle]:
@@ -132,10 +110,8 @@ def _may_run_cycle(cycle: ReviewCycle, user: Any) -> bool:
 
 
 def review_may_calibrate(review: PerformanceReview, user: Any) -> bool:
-    """Admins and managers of the agent's team calibrate a review's rating."""
-    if access.is_admin(user):
-        return True
-    return access.is_manager(user) and Team.objects.filter(pk=review.agent.team_id, managers=user).exists()
+    """Admins and the agent's managers calibrate a review's rating; never the agent, whatever their roles."""
+    return is_manager_of(user, review.agent)
 
 
 # --- review cycles --------------------------------------------------------------------------------------------------
@@ -182,7 +158,7 @@ def cycle_create(
         ]
     managers: dict[int, Any] = {}
     for agent in chosen:
-        if not is_admin and not is_manager_of(user, agent):
+        if not is_manager_of(user, agent):
             raise PermissionDenied(f"{agent.display_name} is not one of your reports.")
         manager = _first_manager(agent)
         if manager is None:
@@ -598,7 +574,7 @@ def plan_create(
 ) -> ImprovementPlan:
     """An active improvement plan with its goals, created by a manager of the agent or an admin; ``manager`` (who
     runs it) must be one of the agent's managers."""
-    if not access.is_admin(user) and not is_manager_of(user, agent):
+    if not is_manager_of(user, agent):
         raise PermissionDenied(f"{agent.display_name} is not one of your reports.")
     errors: dict[str, list[str]] = {}
     if not title.strip():
@@ -637,7 +613,7 @@ def plan_create(
 
 def plan_run_by(plan: ImprovementPlan, user: Any) -> bool:
     """The plan's manager, the agent's other managers and admins run a plan (check-ins, outcome)."""
-    return access.is_admin(user) or plan.manager_id == user.pk or is_manager_of(user, plan.agent)
+    return plan.agent.user_id != user.pk and (plan.manager_id == user.pk or is_manager_of(user, plan.agent))
 
 
 def _check_plan_manager(plan: ImprovementPlan, user: Any) -> None:
