@@ -529,8 +529,12 @@ def team_weekly_trend(*, team: Team, start: datetime, end: datetime, scope: Slic
     """A team's KPIs per local week (Monday start in the team's zone) over ``[start, end)``, every week listed
     even without data, oldest first (five queries: the team's agents unless ``scope`` has them, the queues,
     conversations by week, recorded adherence by week, IQS by week)."""
-    zone = team.zone
-    scope = (scope or Slice(team_id=team.pk)).with_agents()
+    return weekly_trend(scope or Slice(team_id=team.pk), zone=team.zone, start=start, end=end)
+
+
+def weekly_trend(scope: Slice, *, zone: ZoneInfo, start: datetime, end: datetime) -> list[WeekKPIs]:
+    """Any slice's KPIs per local week (Monday start in ``zone``) over ``[start, end)`` (see ``team_weekly_trend``)."""
+    scope = scope.with_agents()
     conversations = slice_conversations(scope).filter(created_at__gte=start, created_at__lt=end)
     queues = list(Queue.objects.all())
     by_week = {
@@ -645,6 +649,121 @@ def team_dashboard(*, team: Team, weeks: int, today: date) -> TeamDashboard:
     )
 
 
+@dataclass(frozen=True)
+class TeamRow:
+    """One team's line in a market comparison (no percentiles: those need a query per team)."""
+
+    team: Team
+    contacts: int
+    aht_seconds: float | None
+    fcr_percent: float | None
+    csat_percent: float | None
+    service_level_percent: float | None
+    iqs: float | None
+    reviews: int
+    adherence_percent: float | None
+
+
+def team_rows(*, teams: list[Team], start: datetime, end: datetime) -> list[TeamRow]:
+    """The headline KPIs of each team over ``[start, end)`` side by side, in the order given, every team listed
+    even without data (four queries whatever the number of teams: queues, conversations, reviews and recorded
+    adherence, each grouped by the agent's team)."""
+    team_ids = [team.pk for team in teams]
+    queues = list(Queue.objects.all())
+    conversations = {
+        row["agent__team_id"]: row
+        for row in Conversation.objects.filter(agent__team_id__in=team_ids, created_at__gte=start, created_at__lt=end)
+        .values("agent__team_id")
+        .annotate(
+            contacts=Count("pk"),
+            aht=Avg("handle_time_seconds"),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+            first_contact=Count("pk", filter=Q(resolved_at__isnull=False, reopen_count=0)),
+            rated=Count("pk", filter=Q(csat_score__isnull=False)),
+            happy=Count("pk", filter=Q(csat_score__gte=4)),
+            queued=Count("pk", filter=Q(queue__isnull=False)),
+            met=Count("pk", filter=_within_target(queues)),
+        )
+        .order_by()
+    }
+    reviews = {
+        row["agent__team_id"]: row
+        for row in Review.objects.counted()
+        .filter(agent__team_id__in=team_ids, submitted_at__gte=start, submitted_at__lt=end)
+        .values("agent__team_id")
+        .annotate(iqs=Avg("score"), reviews=Count("pk"))
+        .order_by()
+    }
+    adherence = {
+        row["agent__team_id"]: row
+        for row in AdherenceDay.objects.filter(
+            agent__team_id__in=team_ids, day_starts_at__gte=start, day_starts_at__lt=end
+        )
+        .values("agent__team_id")
+        .annotate(scheduled=Sum("scheduled_minutes"), adherent=Sum("adherent_minutes"))
+        .order_by()
+    }
+    empty: dict[str, Any] = {}
+    rows = []
+    for team in teams:
+        row = conversations.get(team.pk, empty)
+        qa = reviews.get(team.pk, empty)
+        minutes = adherence.get(team.pk, empty)
+        rows.append(
+            TeamRow(
+                team=team,
+                contacts=row.get("contacts", 0),
+                aht_seconds=_round(row.get("aht"), 1),
+                fcr_percent=_percent(row.get("first_contact", 0), row.get("resolved", 0)),
+                csat_percent=_percent(row.get("happy", 0), row.get("rated", 0)),
+                service_level_percent=_percent(row.get("met", 0), row.get("queued", 0)),
+                iqs=_round(qa.get("iqs")),
+                reviews=qa.get("reviews", 0),
+                adherence_percent=(
+                    _round(100 * minutes["adherent"] / minutes["scheduled"]) if minutes.get("scheduled") else None
+                ),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class MarketDashboard:
+    """Everything the market KPI page shows: the market's headline KPIs and trend, its teams side by side."""
+
+    market: Market
+    zone: ZoneInfo
+    period: Period
+    current: SliceKPIs
+    previous: SliceKPIs
+    teams: list[TeamRow]
+    weeks: list[WeekKPIs]
+    queues: list[QueueServiceLevel]
+    backlog: Backlog
+    drivers: list[Driver]
+
+
+def market_dashboard(*, market: Market, weeks: int, today: date) -> MarketDashboard:
+    """A market's KPI page for the ``weeks`` local weeks (market's zone) ending with ``today``'s: a fixed number of
+    queries whatever the number of teams, agents and conversations."""
+    zone = ZoneInfo(market.timezone)
+    period = weeks_period(weeks=weeks, today=today, zone=zone)
+    teams = list(Team.objects.filter(market=market).order_by("name"))
+    scope = Slice(market_id=market.pk).with_agents()
+    return MarketDashboard(
+        market=market,
+        zone=zone,
+        period=period,
+        current=slice_kpis(scope, start=period.start, end=period.end),
+        previous=slice_kpis(scope, start=period.previous.start, end=period.previous.end),
+        teams=team_rows(teams=teams, start=period.start, end=period.end),
+        weeks=weekly_trend(scope, zone=zone, start=period.start, end=period.end),
+        queues=service_levels(scope, start=period.start, end=period.end),
+        backlog=backlog(scope, end=min(period.end, datetime.now(tz=UTC))),
+        drivers=top_drivers(scope, start=period.start, end=period.end),
+    )
+
+
 # --- Who sees which slice -------------------------------------------------------------------------------------------
 
 OWN_ONLY = "You see your own KPIs only."
@@ -733,6 +852,8 @@ __all__ = [
     "Backlog",
     "Driver",
     "KPISet",
+    "MarketDashboard",
+    "TeamRow",
     "Period",
     "QueueServiceLevel",
     "Slice",
@@ -758,7 +879,10 @@ __all__ = [
     "slice_kpis",
     "slice_reviews",
     "team_dashboard",
+    "team_rows",
     "team_weekly_trend",
+    "market_dashboard",
+    "weekly_trend",
     "top_drivers",
     "weeks_period",
 ]

@@ -1,4 +1,5 @@
-"""Pages of the team KPI dashboard under /kpis/: the dashboard, its drill-down list and the weekly exports."""
+"""Pages of the KPI dashboards under /kpis/: a team's dashboard, its drill-down list and weekly exports, and the
+market view for admins."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -336,3 +338,39 @@ def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="kpis-{selection.team.slug}-{selection.weeks}w.xlsx"'
     return response
+
+
+@login_required
+@require_GET
+def kpi_market(request: HttpRequest) -> HttpResponse:
+    """A market's KPIs (admins): headline KPIs against the previous period, weekly trends, its teams side by side,
+    service level per queue, backlog and drivers."""
+    if not access.is_admin(request.user):
+        refusal = {"title": "The market view is for admins", "text": "Managers see their teams on the KPI dashboard."}
+        return render(request, "performance/kpi_forbidden.html", refusal, status=403)
+    markets = list(Market.objects.order_by("name"))
+    market = next((item for item in markets if item.code == request.GET.get("market")), markets[0] if markets else None)
+    weeks_raw = request.GET.get("weeks", str(DEFAULT_WEEKS))
+    weeks = int(weeks_raw) if weeks_raw in {str(value) for value in kpis.PERIOD_WEEKS} else DEFAULT_WEEKS
+    context: dict[str, Any] = {"markets": markets, "market": market, "weeks": weeks}
+    if market is not None:
+        board = kpis.market_dashboard(
+            market=market, weeks=weeks, today=timezone.now().astimezone(ZoneInfo(market.timezone)).date()
+        )
+        top_driver = max([driver.contacts for driver in board.drivers] + [1])
+        context.update(
+            board=board,
+            headlines=_headlines(board.current, board.previous),
+            charts=[
+                _chart("Contacts", "", board.weeks, "contacts"),
+                _chart("CSAT (% 4-5)", "%", board.weeks, "csat_percent"),
+                _chart("Service level", "%", board.weeks, "service_level_percent"),
+                _chart("IQS", "%", board.weeks, "iqs"),
+                _chart("Adherence", "%", board.weeks, "adherence_percent"),
+            ],
+            queues=[{"row": row, "width": min(100.0, row.attainment_percent or 0)} for row in board.queues],
+            drivers=[
+                {"driver": driver, "width": round(100 * driver.contacts / top_driver, 1)} for driver in board.drivers
+            ],
+        )
+    return render(request, "performance/kpi_market.html", context)

@@ -61,7 +61,7 @@ QUALITY = NavItem(
 )
 MY_REVIEWS = NavItem("My reviews", "qa-mine", "star", ("qa-review",))
 ONE_ON_ONES = NavItem("1:1s", "oneonone-list", "users", ("oneonone-meeting",))
-KPIS = NavItem("KPIs", "kpi-dashboard", "chart", ("kpi-conversations",))
+KPIS = NavItem("KPIs", "kpi-dashboard", "chart", ("kpi-conversations", "kpi-market"))
 REVIEWS_AND_PLANS = NavItem(
     "Reviews & plans",
     "people-home",

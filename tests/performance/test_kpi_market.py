@@ -1,0 +1,167 @@
+"""The market KPI view: admins only, the market's KPIs and its teams side by side with exact values, fixed queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from performance import kpis
+from scheduling.models import AdherenceDay
+from tests.factories import AgentFactory, ConversationFactory, MarketFactory, QueueFactory, TeamFactory
+
+# Three more queries where the database has no percentile aggregate (SQLite): one per percentile.
+PERCENTILE_QUERIES = 0 if kpis.percentiles_in_aggregate() else 3
+
+
+def _this_week(org):
+    zone = org.team_a.zone
+    return kpis.weeks_period(weeks=1, today=timezone.now().astimezone(zone).date(), zone=zone)
+
+
+def _conversation(agent, queue, week, *, minute: int, response: int, csat: int | None, reopened: int = 0, tags=()):
+    created = week.start.astimezone(UTC) + timedelta(minutes=minute)
+    return ConversationFactory(
+        agent=agent, queue=queue, created_at=created, first_response_at=created + timedelta(seconds=response),
+        resolved_at=created + timedelta(minutes=10), handle_time_seconds=100 * (minute + 1), csat_score=csat,
+        reopen_count=reopened, tags=list(tags),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def market_week(org):
+    """This week in the Singapore market: Alpha three conversations, Bravo one, on a 60-second chat queue; Alpha's
+    agents recorded 6 of 8 and 8 of 8 hours adherent on the first day."""
+    week = _this_week(org)
+    queue = QueueFactory(name="SG chat", service_level_seconds=60)
+    _conversation(org.agent_a1, queue, week, minute=0, response=30, csat=5, tags=["refund"])
+    _conversation(org.agent_a1, queue, week, minute=1, response=90, csat=2, reopened=1, tags=["refund", "card"])
+    _conversation(org.agent_a2, queue, week, minute=2, response=45, csat=None)
+    _conversation(org.agent_b1, queue, week, minute=3, response=20, csat=4, tags=["login"])
+    for agent, adherent in ((org.agent_a1, 360), (org.agent_a2, 480)):
+        AdherenceDay.objects.create(
+            agent=agent, date=week.first_day, day_starts_at=week.start, scheduled_minutes=480,
+            adherent_minutes=adherent, present_minutes=adherent,
+        )  # fmt: skip
+    return week
+
+
+@pytest.mark.parametrize(("who", "status"), [("admin", 200), ("manager_a", 403), ("qa", 403), ("agent", 403)])
+def test_the_market_view_is_for_admins_only(org, client, who, status):
+    # given
+    client.force_login(org.agent_a1.user if who == "agent" else getattr(org, who))
+    # when
+    response = client.get(reverse("kpi-market"))
+    # then
+    assert response.status_code == status
+    if status == 403:
+        assert "The market view is for admins" in response.content.decode()
+        assert "board" not in response.context
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client):
+    response = client.get(reverse("kpi-market"))
+    assert (response.status_code, response.url) == (302, "/login/?next=/kpis/market/")
+
+
+def test_the_market_view_shows_the_markets_kpis_and_its_teams_side_by_side(org, client, market_week):
+    # given
+    client.force_login(org.admin)
+    # when
+    response = client.get(reverse("kpi-market"), {"market": "sg", "weeks": "4"})
+    # then: four contacts, first responses 20, 30, 45, 90 s (median 30, p90 90), three of four within 60 s
+    board = response.context["board"]
+    assert (board.market, board.current.contacts, board.previous.contacts) == (org.market, 4, 0)
+    headlines = {item.label: item.shown for item in response.context["headlines"]}
+    assert headlines["Contacts"] == "4"
+    assert headlines["First response (median)"] == "30 s"
+    assert headlines["First response (p90)"] == "90 s"
+    assert headlines["CSAT (4-5)"] == "66.7%"
+    assert headlines["Adherence"] == "87.5%"
+    assert [
+        (row.team.slug, row.contacts, row.aht_seconds, row.fcr_percent, row.csat_percent, row.service_level_percent,
+         row.adherence_percent)
+        for row in board.teams
+    ] == [
+        ("alpha", 3, 200.0, 66.67, 50.0, 66.67, 87.5),
+        ("bravo", 1, 400.0, 100.0, 100.0, 100.0, None),
+    ]  # fmt: skip
+    assert [(row.name, row.contacts, row.met) for row in board.queues] == [("SG chat", 4, 3)]
+    assert [(driver.tag, driver.contacts) for driver in board.drivers] == [("refund", 2), ("card", 1), ("login", 1)]
+    assert len(board.weeks) == 4
+    page = response.content.decode()
+    assert f'href="{reverse("kpi-dashboard")}?team=alpha&amp;weeks=4"' in page
+    assert page.count('data-testid="team-row"') == 2
+
+
+def test_another_markets_teams_are_not_in_the_view(org, client, market_week):
+    # given: a team in another market with a conversation this week
+    other = MarketFactory(code="uk", name="United Kingdom", timezone="Europe/London")
+    team = TeamFactory(name="London", slug="london", market=other)
+    _conversation(AgentFactory(team=team), QueueFactory(name="UK chat"), market_week, minute=5, response=10, csat=5)
+    client.force_login(org.admin)
+    # when
+    singapore = client.get(reverse("kpi-market"), {"market": "sg"})
+    london = client.get(reverse("kpi-market"), {"market": "uk"})
+    # then
+    assert [row.team.slug for row in singapore.context["board"].teams] == ["alpha", "bravo"]
+    assert singapore.context["board"].current.contacts == 4
+    assert [row.team.slug for row in london.context["board"].teams] == ["london"]
+    assert london.context["board"].current.contacts == 1
+
+
+def test_unknown_market_and_period_fall_back_to_the_first_market_and_twelve_weeks(org, client):
+    # given
+    client.force_login(org.admin)
+    # when
+    response = client.get(reverse("kpi-market"), {"market": "nowhere", "weeks": "abc"})
+    # then
+    assert response.status_code == 200
+    assert (response.context["market"], response.context["weeks"]) == (org.market, 12)
+    assert len(response.context["board"].weeks) == 12
+
+
+def test_without_any_market_the_view_says_so(db, client, django_user_model):
+    # given
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin)
+    # when
+    response = client.get(reverse("kpi-market"))
+    # then
+    assert response.status_code == 200
+    assert "No market yet" in response.content.decode()
+
+
+def test_the_team_dashboard_links_admins_to_the_market_view(org, client):
+    # given
+    client.force_login(org.admin)
+    # when
+    admin_page = client.get(reverse("kpi-dashboard"), {"market": "sg", "weeks": "4"}).content.decode()
+    client.force_login(org.manager_a)
+    manager_page = client.get(reverse("kpi-dashboard")).content.decode()
+    # then
+    assert f'href="{reverse("kpi-market")}?market=sg&amp;weeks=4"' in admin_page
+    assert 'data-testid="market-view"' not in manager_page
+
+
+def test_the_market_view_costs_the_same_queries_with_more_teams_and_data(
+    org, client, market_week, django_assert_num_queries
+):
+    # given
+    client.force_login(org.admin)
+    client.get(reverse("kpi-market"), {"market": "sg"})
+    expected = 24 + PERCENTILE_QUERIES
+    with django_assert_num_queries(expected):
+        client.get(reverse("kpi-market"), {"market": "sg"})
+    queue = QueueFactory(name="More chat", service_level_seconds=30)
+    for index in range(3):
+        team = TeamFactory(name=f"Extra {index}", slug=f"extra-{index}", market=org.market)
+        agent = AgentFactory(team=team)
+        _conversation(agent, queue, market_week, minute=10 + index, response=5, csat=5, tags=[f"tag{index}"])
+    # when / then
+    with django_assert_num_queries(expected):
+        response = client.get(reverse("kpi-market"), {"market": "sg"})
+    assert len(response.context["board"].teams) == 5
+    assert response.context["board"].current.contacts == 7
