@@ -9,6 +9,7 @@ over 52 weeks). It then times, warm, the median of ``--runs`` runs of:
 
 * ``performance.kpis.team_dashboard`` for the busiest team over 12 and 26 weeks (every query the page makes);
 * ``performance.kpis.slice_kpis`` and ``agent_kpis`` for one of its agents over 12 weeks;
+* ``performance.kpis.market_dashboard`` for the whole market (every team) over 12 weeks;
 
 and the same numbers computed the "spreadsheet" way: one plain ORM loop over the rows in Python (the team's
 conversations, reviews and ratings, or the agent's). It prints both, the 300 ms verdict, and the ratio.
@@ -136,6 +137,29 @@ def _naive_dashboard(team: Any, period: Any) -> dict[str, Any]:
     return result
 
 
+def _naive_market(market: Any, period: Any) -> dict[str, Any]:
+    """The market view from plain loops: the market's headline KPIs and each team's line."""
+    from performance.models import Review
+    from supportops.models import Conversation
+
+    rows = list(Conversation.objects.filter(agent__team__market=market).select_related("agent"))
+    previous = period.previous
+    by_team: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.agent is not None:
+            by_team[row.agent.team_id].append(row)
+    scores: dict[int, list[float]] = defaultdict(list)
+    for review in Review.objects.counted().filter(agent__team__market=market).select_related("agent"):
+        if review.submitted_at and period.start <= review.submitted_at < period.end:
+            scores[review.agent.team_id].append(float(review.score or 0))
+    return {
+        "current": _naive_slice(rows, period.start, period.end),
+        "previous": _naive_slice(rows, previous.start, previous.end),
+        "teams": {team_id: _naive_slice(team_rows, period.start, period.end) for team_id, team_rows in by_team.items()},
+        "iqs": {team_id: sum(values) / len(values) for team_id, values in scores.items()},
+    }
+
+
 def _naive_agent(agent_id: int, start: datetime, end: datetime) -> dict[str, Any]:
     from performance.models import Review
     from supportops.models import Conversation
@@ -210,6 +234,11 @@ def main(argv: list[str]) -> int:
             "agent slice_kpis, 12 weeks",
             lambda: kpis.slice_kpis(kpis.Slice(agent_id=agent.pk), start=period12.start, end=period12.end),
             lambda: _naive_agent(agent.pk, period12.start, period12.end),
+        ),
+        (
+            "market view, 12 weeks",
+            lambda: kpis.market_dashboard(market=team.market, weeks=12, today=today),
+            lambda: _naive_market(team.market, kpis.weeks_period(weeks=12, today=today, zone=team.market.zone)),
         ),
         (
             "agent_kpis, 12 weeks",

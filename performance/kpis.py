@@ -746,7 +746,7 @@ class MarketDashboard:
 def market_dashboard(*, market: Market, weeks: int, today: date) -> MarketDashboard:
     """A market's KPI page for the ``weeks`` local weeks (market's zone) ending with ``today``'s: a fixed number of
     queries whatever the number of teams, agents and conversations."""
-    zone = ZoneInfo(market.timezone)
+    zone = market.zone
     period = weeks_period(weeks=weeks, today=today, zone=zone)
     teams = list(Team.objects.filter(market=market).order_by("name"))
     scope = Slice(market_id=market.pk).with_agents()
@@ -832,7 +832,7 @@ def authorize_slice(
             agent = own
     zone: ZoneInfo = (
         agent.zone if agent is not None else team.zone if team is not None else
-        ZoneInfo(market.timezone) if market is not None else ZoneInfo("UTC")
+        market.zone if market is not None else ZoneInfo("UTC")
     )  # fmt: skip
     return AuthorizedSlice(
         scope=Slice(

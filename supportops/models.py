@@ -105,6 +105,11 @@ class Market(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The market's time zone as a ZoneInfo object."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
     def clean(self) -> None:
         if self.holiday_subdivision:
             if not self.holiday_country:
