@@ -70,6 +70,17 @@ class ReviewCycleForm(forms.ModelForm):
         model = ReviewCycle
         fields = ["name", "period_start", "period_end", "template", "self_review_due", "manager_review_due"]
 
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        # On a change too (the add form also runs ``cycle_create``): a year 1 period could never be measured.
+        dates = {
+            name: data.get(name) for name in ("period_start", "period_end", "self_review_due", "manager_review_due")
+        }
+        for field, messages in services.dates_out_of_range(**dates).items():
+            self.add_error(field, messages)
+        return data
+
     def create(self, user: Any) -> ReviewCycle:
         data = self.cleaned_data
         return services.cycle_create(

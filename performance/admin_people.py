@@ -1,5 +1,6 @@
 """Django admin of 1:1s: series (cadence, length, active or not), meetings with their agenda and notes, and action
-items. For admins only (``AdminRoleAccessMixin``): the private notes are shown here, and no agent can reach it.
+items. For admins only (``AdminRoleAccessMixin``): the private notes are shown here, except to an admin who is the
+agent of the meeting's series (an agent never reads the private notes about them, whatever role they also hold).
 Meetings, points and items are read-only: they are written through the pages and the API, so carry-over, the
 pre-filled agenda and the invites follow the rules."""
 
@@ -54,7 +55,8 @@ class TalkingPointInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(OneOnOne)
 class OneOnOneAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
-    """1:1 meetings with their agenda, shared notes and the manager's private notes (admins only)."""
+    """1:1 meetings with their agenda, shared notes and the manager's private notes (admins only, and never for the
+    meeting's own agent)."""
 
     list_display = ["series", "starts_at", "duration_minutes", "status", "completed_at", "sequence"]
     list_filter = ["status", "series__agent__team"]
@@ -69,6 +71,21 @@ class OneOnOneAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "private_notes",
     ]  # fmt: skip
     inlines = [TalkingPointInline]
+
+    def _hides_private_notes(self, request: HttpRequest, obj: OneOnOne | None) -> bool:
+        return obj is not None and obj.series.agent.user_id == request.user.pk
+
+    def get_fields(self, request: HttpRequest, obj: OneOnOne | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if self._hides_private_notes(request, obj):
+            return [field for field in fields if field != "private_notes"]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: OneOnOne | None = None) -> Any:
+        fields = super().get_readonly_fields(request, obj)
+        if self._hides_private_notes(request, obj):
+            return [field for field in fields if field != "private_notes"]
+        return fields
 
 
 @admin.register(ActionItem)

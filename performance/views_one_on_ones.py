@@ -4,7 +4,7 @@ reschedule) plus its iCalendar invite.
 
 Who sees what follows ``OneOnOneSeries.objects.visible_to`` (404 otherwise). The private notes box and the private
 notes themselves are only in the page of the manager side. Refused writes show the service's message on the page
-(400 or 403) and store nothing.
+(400 or 403), prefixed with the label of the field it is about, and store nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,22 +27,41 @@ from supportops import access
 from supportops.models import Agent
 
 from . import services
+from .inputs import person_name, whole_number
 from .people_models import MeetingStatus, OneOnOne
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# The form labels, so that a refusal names the box it is about.
+_FIELD_LABELS = {
+    "first_at": "First meeting",
+    "cadence_days": "Every (days)",
+    "duration_minutes": "Minutes",
+    "starts_at": "Move to",
+    "owner": "Owner",
+    "due_date": "Due",
+}
 
 
 def _startable_agents(user: Any) -> list[Agent]:
-    """Agents the user may start a 1:1 series with: their own reports and their teams' agents."""
-    if not access.is_manager(user):
-        return []
+    """Agents the user may start a 1:1 series with, by ``people_models.is_manager_of``: all of them for admins, else
+    their own reports and their teams' agents; never themselves."""
+    agents: QuerySet[Agent] = Agent.objects.all()
+    if not access.is_admin(user):
+        agents = agents.filter(Q(manager=user) | Q(team__managers=user))
     return list(
-        Agent.objects.filter(Q(manager=user) | Q(team__managers=user))
-        .exclude(user=user)
-        .select_related("user")
-        .distinct()
-        .order_by("user__first_name", "user__username")
+        agents.exclude(user=user).select_related("user").distinct().order_by("user__first_name", "user__username")
     )
+
+
+def _refusal(error: ValidationError) -> str:
+    """The refusal's messages, each after the label of its field when it has one."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    parts = []
+    for field, field_messages in error.message_dict.items():
+        label = _FIELD_LABELS.get(field)
+        parts += [f"{label}: {message}" if label else message for message in field_messages]
+    return " ".join(parts)
 
 
 def _render_list(request: HttpRequest, *, status: int = 200, error: str = "", posted: Any = None) -> HttpResponse:
@@ -68,17 +87,16 @@ def oneonone_list(request: HttpRequest) -> HttpResponse:
 
 
 def _local_datetime(raw: str, zone: Any, field: str) -> datetime:
+    """A ``datetime-local`` value read in ``zone`` (the service refuses years far off, before anything converts them
+    to UTC, where year 1 or 9999 would overflow)."""
     try:
         naive = datetime.strptime(raw.strip(), _DATETIME_FORMAT)  # noqa: DTZ007 - made aware in the agent's zone
     except ValueError as error:
         raise ValidationError({field: ["Give a date and time."]}) from error
-    return timezone.make_aware(naive, zone)
-
-
-def _int(raw: str, field: str) -> int:
-    if not raw.strip().isdigit():
-        raise ValidationError({field: ["Give a whole number."]})
-    return int(raw)
+    try:
+        return timezone.make_aware(naive, zone)
+    except OverflowError as error:
+        raise ValidationError({field: ["Give a date and time."]}) from error
 
 
 @login_required
@@ -94,11 +112,11 @@ def oneonone_start(request: HttpRequest) -> HttpResponse:
             manager=request.user,
             agent=agent,
             first_at=_local_datetime(posted["first_at"], agent.zone, "first_at"),
-            cadence_days=_int(posted["cadence_days"], "cadence_days"),
-            duration_minutes=_int(posted["duration_minutes"], "duration_minutes"),
+            cadence_days=whole_number(posted["cadence_days"], "cadence_days", minimum=1, maximum=90),
+            duration_minutes=whole_number(posted["duration_minutes"], "duration_minutes", minimum=5, maximum=240),
         )
     except ValidationError as error:
-        return _render_list(request, status=400, error=" ".join(error.messages), posted=posted)
+        return _render_list(request, status=400, error=_refusal(error), posted=posted)
     except PermissionDenied as error:
         return _render_list(request, status=403, error=str(error), posted=posted)
     first = series.meetings.order_by("starts_at").first()
@@ -135,17 +153,16 @@ def _render_meeting(
             "starts_input": f"{local:%Y-%m-%dT%H:%M}",
             "zone_name": str(zone),
             "is_scheduled": is_scheduled,
-            "owners": [(series.agent.user_id, series.agent.display_name), (series.manager_id, _name(series.manager))],
+            "owners": [
+                (series.agent.user_id, series.agent.display_name),
+                (series.manager_id, person_name(series.manager)),
+            ],
             "error": error,
             "posted": posted or {},
             "today": timezone.localdate(timezone=zone),
         },
         status=status,
     )
-
-
-def _name(user: Any) -> str:
-    return str(user.get_full_name() or user.username)
 
 
 @login_required
@@ -163,7 +180,7 @@ def _act(
     try:
         result = write(meeting)
     except ValidationError as error:
-        return _render_meeting(request, meeting, status=400, error=" ".join(error.messages), posted=posted)
+        return _render_meeting(request, meeting, status=400, error=_refusal(error), posted=posted)
     except PermissionDenied as error:
         return _render_meeting(request, meeting, status=403, error=str(error), posted=posted)
     if done:
@@ -211,8 +228,10 @@ def oneonone_item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 due_date = date.fromisoformat(posted["due_date"].strip())
             except ValueError as error:
                 raise ValidationError({"due_date": ["Give the due date as a date."]}) from error
-        owner_id = posted["owner"].strip()
-        owner = get_user_model().objects.filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+        owner = None
+        if posted["owner"].strip():
+            owner_id = whole_number(posted["owner"], "owner")
+            owner = get_user_model().objects.filter(pk=owner_id).first()
         return services.action_item_add(
             meeting=meeting, user=request.user, text=posted["text"], owner=owner, due_date=due_date
         )

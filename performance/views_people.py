@@ -24,6 +24,7 @@ from supportops import access
 from supportops.choices import Role
 
 from . import services
+from .inputs import whole_number
 from .people_models import (
     AnswerAuthor,
     CycleStatus,
@@ -173,14 +174,16 @@ def review_print(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "performance/people_review_print.html", _review_context(request, review))
 
 
-def _parse_rating(raw: str, question: ReviewQuestion, errors: list[str]) -> int | None:
-    raw = raw.strip()
-    if not raw:
+def _parse_rating(raw: str, label: str, field: str, errors: list[str]) -> int | None:
+    """A posted rating as an int, None when left blank; anything but a whole number adds a message naming
+    ``label``."""
+    if not raw.strip():
         return None
-    if not raw.lstrip("-").isdigit():
-        errors.append(f"“{question.text}”: give a whole number (got {raw!r}).")
+    try:
+        return whole_number(raw, field)
+    except ValidationError as error:
+        errors.extend(f"{label}: {message}" for message in error.messages)
         return None
-    return int(raw)
 
 
 @login_required
@@ -192,12 +195,10 @@ def review_answers(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[str] = []
     answers = []
     for question in review.cycle.template.questions.all():
-        rating = _parse_rating(posted.get(f"rating-{question.pk}", ""), question, errors)
+        field = f"rating-{question.pk}"
+        rating = _parse_rating(posted.get(field, ""), f"“{question.text}”", field, errors)
         answers.append(services.AnswerInput(question.pk, posted.get(f"text-{question.pk}", ""), rating))
-    overall_raw = posted.get("overall_rating", "").strip()
-    overall = int(overall_raw) if overall_raw.isdigit() else None
-    if overall_raw and overall is None:
-        errors.append(f"Overall rating: give a whole number (got {overall_raw!r}).")
+    overall = _parse_rating(posted.get("overall_rating", ""), "Overall rating", "overall_rating", errors)
     if not errors:
         try:
             services.review_answers_save(
@@ -225,10 +226,12 @@ def review_calibrate(request: HttpRequest, pk: int) -> HttpResponse:
     review = _load_review(request, pk)
     raw = request.POST.get("rating", "").strip()
     try:
-        if not raw.isdigit():
-            raise ValidationError({"rating": [f"Choose a rating (got {raw!r})."]})
+        try:
+            rating = whole_number(raw, "rating")
+        except ValidationError as bad:
+            raise ValidationError({"rating": [f"Adjusted rating: {message}" for message in bad.messages]}) from bad
         services.review_calibrate(
-            review=review, user=request.user, rating=int(raw), reason=request.POST.get("reason", "")
+            review=review, user=request.user, rating=rating, reason=request.POST.get("reason", "")
         )
     except PermissionDenied as denied:
         return render(request, "performance/people_forbidden.html", {"message": str(denied)}, status=403)
@@ -266,7 +269,8 @@ def cycle_calibration(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(services.cycles_visible_to(request.user).select_related("template"), pk=pk)
     if not _is_lead(request.user):
         return _forbidden(request)
-    counts = services.cycle_distribution(cycle)
+    # A manager who is also an agent of the cycle neither counts nor lists their own review here.
+    counts = services.cycle_distribution(cycle, viewer=request.user)
     largest = max([1, *(row.before for row in counts), *(row.after for row in counts)])
     bars = [
         {
@@ -276,9 +280,11 @@ def cycle_calibration(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for row in counts
     ]
+    viewer: Any = request.user  # signed in (login_required)
     reviews = list(
-        services.reviews_visible_to(request.user)
+        services.reviews_visible_to(viewer)
         .filter(cycle=cycle)
+        .exclude(agent__user_id=viewer.pk)
         .select_related("agent__user", "manager")
         .defer("evidence")
         .order_by("agent__user__username")

@@ -20,6 +20,7 @@ from rest_framework.routers import SimpleRouter
 from supportops.models import Agent
 
 from .. import services
+from ..inputs import person_name
 from ..people_models import ActionItem, OneOnOne, OneOnOneSeries, TalkingPoint
 
 _FIELD_ERRORS = OpenApiResponse(
@@ -27,10 +28,6 @@ _FIELD_ERRORS = OpenApiResponse(
     description="Refused: each refused field maps to its messages; nothing changed.",
 )
 _FORBIDDEN = OpenApiResponse(description="The user sees the 1:1 but may not do this.")
-
-
-def _name(user: Any) -> str | None:
-    return None if user is None else (user.get_full_name() or user.username)
 
 
 def _viewer(context: dict[str, Any]) -> services.OneOnOneViewer:
@@ -62,7 +59,7 @@ class SeriesSerializer(serializers.ModelSerializer[OneOnOneSeries]):
         read_only_fields = fields
 
     def get_manager_name(self, series: OneOnOneSeries) -> str | None:
-        return _name(series.manager)
+        return person_name(series.manager)
 
     def get_open_item_count(self, series: OneOnOneSeries) -> int:
         return int(getattr(series, "open_item_count", None) or 0)
@@ -88,7 +85,7 @@ class TalkingPointSerializer(serializers.ModelSerializer[TalkingPoint]):
         read_only_fields = fields
 
     def get_author_name(self, point: TalkingPoint) -> str | None:
-        return _name(point.author)
+        return person_name(point.author)
 
 
 class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
@@ -105,7 +102,7 @@ class ActionItemSerializer(serializers.ModelSerializer[ActionItem]):
         read_only_fields = fields
 
     def get_owner_name(self, item: ActionItem) -> str | None:
-        return _name(item.owner)
+        return person_name(item.owner)
 
 
 class MeetingSerializer(serializers.ModelSerializer[OneOnOne]):
@@ -133,7 +130,7 @@ class MeetingSerializer(serializers.ModelSerializer[OneOnOne]):
         read_only_fields = fields
 
     def get_manager_name(self, meeting: OneOnOne) -> str | None:
-        return _name(meeting.series.manager)
+        return person_name(meeting.series.manager)
 
     @extend_schema(responses=ActionItemSerializer(many=True))
     def get_action_items(self, meeting: OneOnOne) -> list[dict[str, Any]]:

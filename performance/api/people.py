@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from performance import services
+from performance.inputs import person_name
 from performance.people_models import (
     ImprovementPlan,
     PerformanceReview,
@@ -39,10 +40,6 @@ FIELD_ERRORS = OpenApiResponse(
     response={"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     description="Refused: each refused field maps to its messages; nothing changed.",
 )
-
-
-def _name(user: Any) -> str:
-    return str(user.get_full_name() or user.get_username())
 
 
 # --- cycles ---------------------------------------------------------------------------------------------------------
@@ -139,11 +136,13 @@ class ReviewCycleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[
     @extend_schema(request=None, responses={200: RatingCountSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def distribution(self, request: Request, pk: str | None = None) -> Response:
-        """Counts per rating across the cycle, before and after calibration (managers and admins)."""
+        """Counts per rating across the cycle, before and after calibration (managers and admins; a manager who is
+        also an agent of the cycle is counted without their own review)."""
         cycle = self.get_object()
         if not (access.is_admin(request.user) or access.is_manager(request.user)):
             raise PermissionDenied("The rating distribution is for managers and admins.")
-        return Response(RatingCountSerializer(services.cycle_distribution(cycle), many=True).data)
+        counts = services.cycle_distribution(cycle, viewer=request.user)
+        return Response(RatingCountSerializer(counts, many=True).data)
 
 
 # --- performance reviews --------------------------------------------------------------------------------------------
@@ -179,8 +178,8 @@ class PerformanceReviewSerializer(serializers.ModelSerializer[PerformanceReview]
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_manager_name(self, review: PerformanceReview) -> str:
-        return _name(review.manager)
+    def get_manager_name(self, review: PerformanceReview) -> str | None:
+        return person_name(review.manager)
 
     def _viewer(self) -> Any:
         return self.context["request"].user
@@ -319,8 +318,8 @@ class PlanCheckInSerializer(serializers.ModelSerializer[PlanCheckIn]):
         fields = ["id", "author", "author_name", "note", "created_at"]
         read_only_fields = fields
 
-    def get_author_name(self, check_in: PlanCheckIn) -> str:
-        return _name(check_in.author)
+    def get_author_name(self, check_in: PlanCheckIn) -> str | None:
+        return person_name(check_in.author)
 
 
 class ImprovementPlanSerializer(serializers.ModelSerializer[ImprovementPlan]):
@@ -459,7 +458,7 @@ class ImprovementPlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
     @extend_schema(request=None, responses={200: GoalProgressSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str | None = None) -> Response:
-        """Each goal's current value over its window (IQS, CSAT, AHT measured; others "not measured yet")."""
+        """Each goal's current value over its window (every metric is measured; "no data in the window" when none)."""
         return Response(GoalProgressSerializer(services.plan_progress(self.get_object()), many=True).data)
 
     @extend_schema(request=CloseInSerializer, responses={200: ImprovementPlanSerializer, 400: FIELD_ERRORS})

@@ -3,10 +3,15 @@ action items, the pre-filled agenda, carry-over to the next meeting, and the iCa
 
 Who may do what:
 
-- the *manager side* of a series is its manager, any manager of the agent's team, and admins; the *agent side* is the
-  agent alone (even if they also hold another role, the agent of a series is never the manager side of it);
-- both sides add and check talking points, add and complete action items, write shared notes and reschedule;
+- the *manager side* of a series is its manager and whoever ``people_models.is_manager_of`` the agent (admins, the
+  agent's own manager, managers of the agent's team); the *agent side* is the agent alone (even if they also hold
+  another role, the agent of a series is never the manager side of it);
+- both sides add and check talking points (on a scheduled meeting), add and complete action items, write shared notes
+  and reschedule;
 - only the manager side writes (and reads) private notes, completes or cancels a meeting.
+
+Meetings follow the agent's wall clock: the next meeting is ``cadence_days`` later at the same local time in the agent's
+zone (so a weekly 10:00 stays at 10:00 across a daylight-saving change), on the first such day with no meeting yet.
 
 Carry-over happens when the next meeting is created (on completion or cancellation of the current one): the previous
 meeting's unchecked talking points are copied (``source=CARRIED``, ``carried_from`` set), except the pre-filled points
@@ -15,7 +20,9 @@ items belong to the series and show in every meeting until they are done.
 
 The pre-filled agenda compares the agent's KPIs over ``[last 1:1, now)`` with the window of the same length before
 (for a first meeting: the last ``cadence_days`` days), lists QA reviews flagged for coaching and not yet discussed,
-open disputes, and overdue onboarding modules of active enrollments.
+open disputes, and overdue onboarding modules of active enrollments. A QA point names the review's score and
+conversation and links the review; the coaching reason is not copied (the agenda is shared, and the agent's
+review API leaves the reason out too).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +48,7 @@ from onboarding.selectors import enrollment_summaries
 from supportops import access
 from supportops.models import Agent, Team
 
+from ..inputs import person_name
 from ..kpis import KPISet, agent_kpis
 from ..models import OPEN_DISPUTE_STATUSES, Dispute, Review
 from ..people_models import (
@@ -49,6 +58,7 @@ from ..people_models import (
     OneOnOneSeries,
     TalkingPoint,
     TalkingPointSource,
+    is_manager_of,
 )
 
 __all__ = [
@@ -60,7 +70,6 @@ __all__ = [
     "meeting_cancel",
     "meeting_complete",
     "meeting_invite_ics",
-    "meeting_next",
     "meeting_notes_save",
     "meeting_reschedule",
     "meetings_visible_to",
@@ -75,6 +84,9 @@ ICS_PRODID = "-//SupportOps//1:1 invite//EN"
 # Pre-filled points that describe the present: recomputed for each new meeting, so never carried.
 _RECOMPUTED_SOURCES = (TalkingPointSource.KPI, TalkingPointSource.DISPUTE, TalkingPointSource.ONBOARDING)
 _QA_LINK = re.compile(r"^/qa/reviews/(\d+)/$")
+# Meetings outside these years are typing mistakes (and year 1 or 9999 overflow once moved to another zone).
+EARLIEST_MEETING_YEAR = 2000
+LATEST_MEETING_YEAR = 2100
 
 
 # --- who is who -----------------------------------------------------------------------------------------------------
@@ -82,7 +94,8 @@ _QA_LINK = re.compile(r"^/qa/reviews/(\d+)/$")
 
 @dataclass(frozen=True)
 class OneOnOneViewer:
-    """What one user is to 1:1 series, fetched once per request: admin or not, the teams they manage."""
+    """What one user is to 1:1 series, fetched once per request: admin or not, the teams they manage. It answers
+    ``people_models.is_manager_of`` for many series without a query each (plus: the series' own manager)."""
 
     user_id: int | None
     is_admin: bool
@@ -91,7 +104,7 @@ class OneOnOneViewer:
     @classmethod
     def of(cls, user: Any) -> OneOnOneViewer:
         """The viewer for a user (one query for the managed teams, plus the role check)."""
-        if not getattr(user, "is_authenticated", False):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(None, False, frozenset())
         return cls(
             user.pk,
@@ -104,10 +117,17 @@ class OneOnOneViewer:
         return self.user_id is not None and series.agent.user_id == self.user_id
 
     def is_manager_of(self, series: OneOnOneSeries) -> bool:
-        """Whether the viewer is on the manager side of the series: never for its agent."""
+        """Whether the viewer is on the manager side of the series: its manager, an admin, the agent's own manager or
+        a manager of the agent's team; never its agent."""
         if self.user_id is None or self.is_agent_of(series):
             return False
-        return self.is_admin or series.manager_id == self.user_id or series.agent.team_id in self.managed_team_ids
+        agent = series.agent
+        return (
+            self.is_admin
+            or series.manager_id == self.user_id
+            or agent.manager_id == self.user_id
+            or agent.team_id in self.managed_team_ids
+        )
 
 
 def _sides(user: Any, series: OneOnOneSeries) -> tuple[bool, bool]:
@@ -128,8 +148,28 @@ def _require_manager(user: Any, series: OneOnOneSeries, what: str) -> None:
         raise PermissionDenied(f"Only the agent's manager can {what}.")
 
 
-def _name(user: Any) -> str:
-    return str(user.get_full_name() or user.username)
+def _check_year(moment: datetime, field: str) -> None:
+    if not EARLIEST_MEETING_YEAR <= moment.year <= LATEST_MEETING_YEAR:
+        raise ValidationError(
+            {field: [f"Give a time between the years {EARLIEST_MEETING_YEAR} and {LATEST_MEETING_YEAR}."]}
+        )
+
+
+def _cadence_later(moment: datetime, zone: ZoneInfo, days: int) -> datetime:
+    """``days`` later at the same wall-clock time in ``zone`` (a 24-hour day in UTC would move across DST)."""
+    local = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return timezone.make_aware(local, zone)
+
+
+def _free_start_after(series: OneOnOneSeries, moment: datetime) -> datetime:
+    """The first start ``cadence_days`` steps after ``moment`` that no meeting of the series (cancelled ones
+    included: one start per series) already has."""
+    zone = series.agent.zone
+    candidate = _cadence_later(moment, zone, series.cadence_days)
+    taken = set(series.meetings.filter(starts_at__gte=candidate).values_list("starts_at", flat=True))
+    while candidate in taken:
+        candidate = _cadence_later(candidate, zone, series.cadence_days)
+    return candidate
 
 
 # --- reads ----------------------------------------------------------------------------------------------------------
@@ -262,9 +302,9 @@ def _prefill(meeting: OneOnOne, *, now: datetime, taken_links: set[str]) -> list
         link = reverse("qa-review", args=[review.pk])
         if link in taken_links:
             continue
-        reason = f": {review.coaching_reason}" if review.coaching_reason else ""
+        # The agenda is shared: the coaching reason is not (the agent's review API leaves it out too).
         score = "" if review.score is None else f" {float(review.score):.1f} %"
-        text = f"Low QA review{score} on conversation {review.conversation.external_id}{reason}"
+        text = f"Low QA review{score} on conversation {review.conversation.external_id}"
         points.append(TalkingPoint(meeting=meeting, text=text[:500], source=TalkingPointSource.QA, link=link))
     disputes = (
         Dispute.objects.filter(review__agent=agent, status__in=OPEN_DISPUTE_STATUSES)
@@ -335,37 +375,21 @@ def _meeting_create(*, series: OneOnOneSeries, starts_at: datetime, previous: On
 def series_start(
     *, manager: Any, agent: Agent, first_at: datetime, cadence_days: int = 7, duration_minutes: int = 30
 ) -> OneOnOneSeries:
-    """Start a 1:1 series between a manager (the agent's own manager or a manager of the agent's team) and the
-    agent, and create its first meeting with a pre-filled agenda."""
-    is_their_manager = agent.manager_id == manager.pk or (
-        agent.team_id is not None and Team.objects.filter(pk=agent.team_id, managers=manager).exists()
-    )
-    if not is_their_manager:
+    """Start a 1:1 series between someone on the manager side of the agent (``people_models.is_manager_of``: an
+    admin, the agent's own manager or a manager of the agent's team) and the agent, and create its first meeting with
+    a pre-filled agenda."""
+    if not is_manager_of(manager, agent):  # never the agent themselves: a 1:1 needs two people
         raise PermissionDenied("Only the agent's manager or a manager of their team can start 1:1s with them.")
-    if agent.user_id == manager.pk:
-        raise ValidationError({"agent": ["A 1:1 needs two people."]})
     if OneOnOneSeries.objects.filter(manager=manager, agent=agent, is_active=True).exists():
         raise ValidationError({"agent": [f"{agent.display_name} already has an active 1:1 series with you."]})
     if timezone.is_naive(first_at):
         raise ValidationError({"first_at": ["Give the time with its time zone."]})
+    _check_year(first_at, "first_at")
     series = OneOnOneSeries(manager=manager, agent=agent, cadence_days=cadence_days, duration_minutes=duration_minutes)
     series.full_clean(validate_constraints=False)
     series.save()
     _meeting_create(series=series, starts_at=first_at, previous=None)
     return series
-
-
-@transaction.atomic
-def meeting_next(*, series: OneOnOneSeries) -> OneOnOne:
-    """Create the meeting after the series' last one (``cadence_days`` later), carrying over its unchecked points."""
-    if not series.is_active:
-        raise ValidationError({"series": ["This 1:1 series has ended."]})
-    previous = series.meetings.order_by("-starts_at").first()
-    if previous is None:
-        raise ValidationError({"series": ["This 1:1 series has no meeting yet."]})
-    return _meeting_create(
-        series=series, starts_at=previous.starts_at + timedelta(days=series.cadence_days), previous=previous
-    )
 
 
 def _require_scheduled(meeting: OneOnOne) -> None:
@@ -375,8 +399,10 @@ def _require_scheduled(meeting: OneOnOne) -> None:
 
 @transaction.atomic
 def talking_point_add(*, meeting: OneOnOne, user: Any, text: str) -> TalkingPoint:
-    """Add a point to the shared agenda (the agent or the manager side)."""
+    """Add a point to the shared agenda of a scheduled meeting (the agent or the manager side); a held or cancelled
+    meeting's agenda is closed, since only the next meeting carries points over."""
     _require_participant(user, meeting.series)
+    _require_scheduled(meeting)
     text = text.strip()
     if not text:
         raise ValidationError({"text": ["Write the talking point."]})
@@ -389,8 +415,9 @@ def talking_point_add(*, meeting: OneOnOne, user: Any, text: str) -> TalkingPoin
 
 @transaction.atomic
 def talking_point_check(*, point: TalkingPoint, user: Any, is_checked: bool = True) -> TalkingPoint:
-    """Tick (or untick) a talking point as discussed."""
+    """Tick (or untick) a talking point of a scheduled meeting as discussed."""
     _require_participant(user, point.meeting.series)
+    _require_scheduled(point.meeting)
     point.is_checked = is_checked
     point.save(update_fields=["is_checked"])
     return point
@@ -452,9 +479,13 @@ def _next_if_none(meeting: OneOnOne) -> OneOnOne | None:
     later = series.meetings.filter(starts_at__gt=meeting.starts_at, status=MeetingStatus.SCHEDULED).first()
     if later is not None:
         return later
-    return _meeting_create(
-        series=series, starts_at=meeting.starts_at + timedelta(days=series.cadence_days), previous=meeting
-    )
+    return _meeting_create(series=series, starts_at=_free_start_after(series, meeting.starts_at), previous=meeting)
+
+
+def _lock(meeting: OneOnOne) -> None:
+    """Re-read the meeting under a row lock, so two clicks on complete or cancel run one after the other and the
+    second sees the first one's status."""
+    meeting.refresh_from_db(from_queryset=OneOnOne.objects.select_for_update())
 
 
 @transaction.atomic
@@ -462,6 +493,7 @@ def meeting_complete(*, meeting: OneOnOne, user: Any) -> OneOnOne | None:
     """Mark the meeting held, record coaching as done for the QA reviews whose point was ticked, and create the next
     meeting (carrying over what is left). Returns the next meeting (None when the series has ended)."""
     _require_manager(user, meeting.series, "complete the 1:1")
+    _lock(meeting)
     _require_scheduled(meeting)
     now = timezone.now()
     meeting.status = MeetingStatus.DONE
@@ -483,6 +515,7 @@ def meeting_complete(*, meeting: OneOnOne, user: Any) -> OneOnOne | None:
 def meeting_cancel(*, meeting: OneOnOne, user: Any) -> OneOnOne | None:
     """Cancel a scheduled meeting and create the next one (its unchecked points carry over). Returns the next."""
     _require_manager(user, meeting.series, "cancel the 1:1")
+    _lock(meeting)
     _require_scheduled(meeting)
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
@@ -500,6 +533,7 @@ def meeting_reschedule(
     _require_scheduled(meeting)
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": ["Give the time with its time zone."]})
+    _check_year(starts_at, "starts_at")
     if meeting.series.meetings.filter(starts_at=starts_at).exclude(pk=meeting.pk).exists():
         raise ValidationError({"starts_at": ["Another 1:1 of this series starts then."]})
     meeting.starts_at = starts_at
@@ -530,7 +564,7 @@ def _agenda_text(meeting: OneOnOne) -> str:
 
 def _address(user: Any) -> vCalAddress:
     address = vCalAddress(f"mailto:{user.email or user.username + '@invalid'}")
-    address.params["cn"] = vText(_name(user))
+    address.params["cn"] = vText(person_name(user) or "")
     return address
 
 
@@ -548,7 +582,7 @@ def meeting_invite_ics(meeting: OneOnOne) -> bytes:
     event.add("dtstamp", timezone.now().astimezone(UTC))
     event.add("dtstart", meeting.starts_at.astimezone(UTC))
     event.add("dtend", (meeting.starts_at + timedelta(minutes=meeting.duration_minutes)).astimezone(UTC))
-    event.add("summary", f"1:1 {_name(series.manager)} / {series.agent.display_name}")
+    event.add("summary", f"1:1 {person_name(series.manager)} / {series.agent.display_name}")
     event.add("description", _agenda_text(meeting))
     event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
     event["organizer"] = _address(series.manager)
@@ -576,14 +610,15 @@ def _send_invite(meeting_id: int, *, rescheduled: bool) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         verb = "cancelled"
     when = timezone.localtime(meeting.starts_at, timezone=series.agent.zone)
-    subject = f"1:1 {verb}: {_name(series.manager)} / {series.agent.display_name}, {when:%a %d %b %Y %H:%M}"
+    subject = f"1:1 {verb}: {person_name(series.manager)} / {series.agent.display_name}, {when:%a %d %b %Y %H:%M}"
     message = EmailMessage(
         subject=subject,
         body=_agenda_text(meeting),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )
-    message.attach("invite.ics", meeting_invite_ics(meeting), "text/calendar; method=REQUEST; charset=utf-8")
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"  # as the calendar's METHOD says
+    message.attach("invite.ics", meeting_invite_ics(meeting), f"text/calendar; method={method}; charset=utf-8")
     message.send()
 
 

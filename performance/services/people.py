@@ -6,15 +6,19 @@ Who is a manager of an agent: the agent's own manager (``Agent.manager``) and th
 review or a plan is seen by its agent, those managers, the manager named on it, and admins; nobody else (QA reviewers
 included).
 
-Plan goals are measured from ``performance.kpis.slice_kpis`` over the agent: IQS, CSAT (% 4-5), AHT, first response
-(median), first-contact resolution and schedule adherence.
+Plan goals and a review's evidence are measured from ``performance.kpis.slice_kpis`` over the agent: IQS, CSAT
+(% 4-5), AHT, first response (median), first-contact resolution and schedule adherence. Every day is a local day of
+the agent's zone (their own, else their team's).
+
+Dates a cycle or a plan is built on lie in ``EARLIEST_DATE``..``LATEST_DATE``: a year 1 or 9999 date cannot become
+an aware datetime in every zone, so a period on it could never be measured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,13 +27,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from onboarding.models import CertificationGrant, Enrollment
 from supportops import access
 from supportops.models import Agent
 
-from ..kpis import Slice, agent_kpis, slice_kpis
-from ..models import Review
+from ..inputs import person_name
+from ..kpis import Slice, period_of_days, slice_kpis, slice_reviews
 from ..people_models import (
     ActionItem,
     AnswerAuthor,
@@ -49,7 +54,8 @@ from ..people_models import (
 )
 
 __all__ = [
-    "MEASURED_METRICS",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
     "AnswerInput",
     "GoalInput",
     "GoalProgress",
@@ -60,6 +66,7 @@ __all__ = [
     "cycle_to_calibration",
     "cycle_to_sign_off",
     "cycles_visible_to",
+    "dates_out_of_range",
     "is_manager_of",
     "plan_check_in",
     "plan_close",
@@ -79,7 +86,8 @@ __all__ = [
     "reviews_visible_to",
 ]
 
-MEASURED_METRICS = tuple(PlanMetric)
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 PERCENT_METRICS = (PlanMetric.IQS, PlanMetric.CSAT, PlanMetric.FCR, PlanMetric.ADHERENCE)
 
 
@@ -117,6 +125,17 @@ def review_may_calibrate(review: PerformanceReview, user: Any) -> bool:
 # --- review cycles --------------------------------------------------------------------------------------------------
 
 
+def dates_out_of_range(**dates: date | None) -> dict[str, list[str]]:
+    """A message per named date outside ``EARLIEST_DATE``..``LATEST_DATE`` (None: not given, no message)."""
+    return {
+        field: [
+            f"Choose a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()} (got {value.isoformat()})."
+        ]
+        for field, value in dates.items()
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE
+    }
+
+
 def _first_manager(agent: Agent) -> Any:
     if agent.manager_id is not None:
         return agent.manager
@@ -141,10 +160,15 @@ def cycle_create(
     is_admin = access.is_admin(user)
     if not is_admin and not access.is_manager(user):
         raise PermissionDenied("Only managers and admins run review cycles.")
-    errors: dict[str, list[str]] = {}
+    errors = dates_out_of_range(
+        period_start=period_start,
+        period_end=period_end,
+        self_review_due=self_review_due,
+        manager_review_due=manager_review_due,
+    )
     if not name.strip():
         errors["name"] = ["Give the cycle a name."]
-    if period_end < period_start:
+    if period_end < period_start and "period_end" not in errors:
         errors["period_end"] = ["The period ends before it starts."]
     if self_review_due and manager_review_due and manager_review_due < self_review_due:
         errors["manager_review_due"] = ["The manager review is due before the self review."]
@@ -216,7 +240,11 @@ def cycle_to_sign_off(*, cycle: ReviewCycle, user: Any) -> ReviewCycle:
     if cycle.status == CycleStatus.OPEN:
         cycle_to_calibration(cycle=cycle, user=user)
     _move_cycle(cycle, user, source=CycleStatus.CALIBRATION, target=CycleStatus.CLOSED)
-    cycle.reviews.filter(status=PerformanceReviewStatus.CALIBRATION).update(status=PerformanceReviewStatus.SIGN_OFF)
+    # Saved with history (not ``.update()``), so each review's history shows when it reached sign-off.
+    reviews = list(cycle.reviews.filter(status=PerformanceReviewStatus.CALIBRATION))
+    for review in reviews:
+        review.status = PerformanceReviewStatus.SIGN_OFF
+    bulk_update_with_history(reviews, PerformanceReview, ["status"], default_user=user)
     return cycle
 
 
@@ -249,7 +277,7 @@ def _check_answering(review: PerformanceReview, author: str) -> None:
         return
     if review.status == PerformanceReviewStatus.SELF_REVIEW:
         due = cycle.self_review_due
-        if due is not None and timezone.localdate() > due:
+        if due is not None and timezone.localdate(timezone=review.agent.zone) > due:
             return
         raise ValidationError({"status": "The self review is not submitted yet (nor past its due date)."})
     raise ValidationError({"status": "The manager review is already submitted."})
@@ -409,27 +437,19 @@ def review_sign(*, review: PerformanceReview, user: Any) -> PerformanceReview:
 # --- evidence -------------------------------------------------------------------------------------------------------
 
 
-def _period_bounds(start: date, end: date, zone: Any) -> tuple[datetime, datetime]:
-    """``[start 00:00, end + 1 day 00:00)`` in the zone, as aware datetimes."""
-    return (
-        datetime.combine(start, time.min, tzinfo=zone),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 def review_evidence(review: PerformanceReview) -> dict[str, Any]:
-    """The evidence of the review's period in the agent's team zone, as JSON-ready data (six queries): KPIs from
-    ``agent_kpis``, the QA reviews behind IQS with links to them and their conversations, 1:1 action items completed,
-    onboarding enrollments completed and certifications granted."""
+    """The evidence of the review's period (local days of the agent's zone) as JSON-ready data: KPIs from
+    ``performance.kpis.slice_kpis`` over the agent (contacts, AHT, first response, resolution, FCR, CSAT, IQS,
+    adherence), the QA reviews behind IQS (``slice_reviews``) with links to them and their conversations, 1:1 action
+    items completed, onboarding enrollments completed and certifications granted."""
     cycle = review.cycle
     agent = review.agent
-    start, end = _period_bounds(cycle.period_start, cycle.period_end, agent.team.zone)
-    kpis = agent_kpis(agent_id=agent.pk, start=start, end=end)
+    period = period_of_days(first_day=cycle.period_start, last_day=cycle.period_end, zone=agent.zone)
+    start, end = period.start, period.end
+    scope = Slice(agent_id=agent.pk)
+    kpis = slice_kpis(scope, start=start, end=end)
     qa_reviews = (
-        Review.objects.counted()
-        .filter(agent_id=agent.pk, submitted_at__gte=start, submitted_at__lt=end)
-        .select_related("conversation")
-        .order_by("submitted_at", "pk")
+        slice_reviews(scope, start=start, end=end).select_related("conversation").order_by("submitted_at", "pk")
     )
     items = (
         ActionItem.objects.filter(series__agent_id=agent.pk, completed_at__gte=start, completed_at__lt=end)
@@ -467,7 +487,7 @@ def review_evidence(review: PerformanceReview) -> dict[str, Any]:
             {
                 "id": item.pk,
                 "text": item.text,
-                "owner": item.owner.get_full_name() or item.owner.get_username(),
+                "owner": person_name(item.owner),
                 "completed_at": item.completed_at.isoformat() if item.completed_at else None,
             }
             for item in items
@@ -493,11 +513,28 @@ def review_evidence(review: PerformanceReview) -> dict[str, Any]:
     }
 
 
+def _local_day(moment: str | None, zone: Any) -> str | None:
+    """The agent's local date (``YYYY-MM-DD``) of a stored ISO time; None when there is none."""
+    if not moment:
+        return None
+    return datetime.fromisoformat(moment).astimezone(zone).date().isoformat()
+
+
 def review_evidence_for(review: PerformanceReview) -> dict[str, Any]:
-    """The frozen evidence once the manager submitted, else the live evidence."""
+    """The frozen evidence once the manager submitted, else the live evidence; each dated row also carries its date
+    in the agent's zone (``submitted_on`` / ``completed_on``), computed here so older frozen evidence gets it too."""
     if review.manager_submitted_at is not None and review.evidence:
-        return {**review.evidence, "frozen": True}
-    return review_evidence(review)
+        evidence = {**review.evidence, "frozen": True}
+    else:
+        evidence = review_evidence(review)
+    zone = review.agent.zone
+    for key, stamp, day in (
+        ("qa_reviews", "submitted_at", "submitted_on"),
+        ("action_items", "completed_at", "completed_on"),
+        ("enrollments", "completed_at", "completed_on"),
+    ):
+        evidence[key] = [{**row, day: _local_day(row.get(stamp), zone)} for row in evidence.get(key) or []]
+    return evidence
 
 
 @dataclass(frozen=True)
@@ -510,10 +547,14 @@ class RatingCount:
     after: int
 
 
-def cycle_distribution(cycle: ReviewCycle) -> list[RatingCount]:
-    """Counts per rating on the template's scale across the cycle's submitted reviews (two queries)."""
+def cycle_distribution(cycle: ReviewCycle, *, viewer: Any = None) -> list[RatingCount]:
+    """Counts per rating on the template's scale across the cycle's submitted reviews (one query), leaving out the
+    viewer's own review: a manager who is also an agent of the cycle does not read their own rating here."""
     template = cycle.template
-    rows = list(cycle.reviews.filter(rating__isnull=False).values_list("rating", "calibrated_rating"))
+    reviews = cycle.reviews.filter(rating__isnull=False)
+    if viewer is not None:
+        reviews = reviews.exclude(agent__user_id=viewer.pk)
+    rows = list(reviews.values_list("rating", "calibrated_rating"))
     labels = list(template.rating_labels or [])
     result = []
     for position, rating in enumerate(range(template.rating_min, template.rating_max + 1)):
@@ -576,10 +617,10 @@ def plan_create(
     runs it) must be one of the agent's managers."""
     if not is_manager_of(user, agent):
         raise PermissionDenied(f"{agent.display_name} is not one of your reports.")
-    errors: dict[str, list[str]] = {}
+    errors = dates_out_of_range(start_date=start_date, end_date=end_date)
     if not title.strip():
         errors["title"] = ["Give the plan a title."]
-    if end_date <= start_date:
+    if end_date <= start_date and "end_date" not in errors:
         errors["end_date"] = ["The plan ends on or before its start."]
     if not is_manager_of(manager, agent):
         errors["manager"] = [f"{manager} is not a manager of {agent.display_name}."]
@@ -650,6 +691,8 @@ def plan_close(
     if outcome == PlanStatus.EXTENDED:
         if new_end_date is None:
             raise ValidationError({"new_end_date": ["Give the new end date of the extended plan."]})
+        if errors := dates_out_of_range(new_end_date=new_end_date):
+            raise ValidationError(errors)
         if new_end_date <= plan.end_date:
             raise ValidationError({"new_end_date": [f"The new end date comes after {plan.end_date:%Y-%m-%d}."]})
         plan.end_date = new_end_date
@@ -661,8 +704,8 @@ def plan_close(
 
 @dataclass(frozen=True)
 class GoalProgress:
-    """Where a goal stands: the metric's value over its window (None: no data, or not measured yet) and whether the
-    target is met."""
+    """Where a goal stands: the metric's value over its window (None: no data in the window) and whether the target
+    is met."""
 
     goal: PlanGoal
     value: float | None
@@ -698,7 +741,8 @@ def _metric_value(metric: str, kpis: Any) -> float | None:
 
 def plan_progress(plan: ImprovementPlan, *, today: date | None = None) -> list[GoalProgress]:
     """Each goal's metric over its last ``window_days`` up to today (or the plan's end, when sooner), in the agent's
-    zone, from ``performance.kpis.slice_kpis`` (one set of queries per distinct window)."""
+    zone, from ``performance.kpis.slice_kpis`` (one set of queries per distinct window). Every metric is measured;
+    a goal whose window holds no data says so ("no data in the window")."""
     zone = plan.agent.zone
     last_day = min(today or timezone.localdate(timezone=zone), plan.end_date)
     cache: dict[int, Any] = {}
@@ -707,15 +751,12 @@ def plan_progress(plan: ImprovementPlan, *, today: date | None = None) -> list[G
     needs_adherence = any(goal.metric == PlanMetric.ADHERENCE for goal in goals)
     for goal in goals:
         first_day = last_day - timedelta(days=goal.window_days - 1)
-        if goal.metric not in MEASURED_METRICS:
-            result.append(GoalProgress(goal, None, False, first_day, last_day, "not measured yet"))
-            continue
         if goal.window_days not in cache:
-            start, end = _period_bounds(first_day, last_day, zone)
+            window = period_of_days(first_day=first_day, last_day=last_day, zone=zone)
             cache[goal.window_days] = slice_kpis(
                 Slice(agent_id=plan.agent_id),
-                start=start,
-                end=end,
+                start=window.start,
+                end=window.end,
                 with_adherence=needs_adherence,
             )
         value = _metric_value(goal.metric, cache[goal.window_days])

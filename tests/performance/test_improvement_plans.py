@@ -14,7 +14,7 @@ from performance.models import Review
 from performance.people_models import ImprovementPlan, PlanCheckIn, PlanGoal
 from performance.services import GoalInput, RatingInput
 from tests.access import RoleCase, api_client_for, assert_role_access
-from tests.factories import ConversationFactory
+from tests.factories import AgentFactory, ConversationFactory
 from tests.performance.qa import assign, build_scorecard
 
 PLANS = "/api/performance/improvement-plans/"
@@ -120,9 +120,7 @@ def pin_march_second(conversation) -> None:
     )  # fmt: skip
 
 
-def test_progress_measures_iqs_csat_and_aht_over_each_window_and_says_what_is_not_measured(
-    org, django_assert_num_queries
-):
+def test_progress_measures_every_metric_over_its_own_window(org, django_assert_num_queries):
     # given agent_a1's March: conversations of 420 s CSAT 5 (2 March, the org's), 300 s CSAT 3 (20 March), 600 s
     # CSAT 4 (27 March); QA reviews of 100 % (5 March) and 72.5 % (25 March)
     build_scorecard()
@@ -145,6 +143,7 @@ def test_progress_measures_iqs_csat_and_aht_over_each_window_and_says_what_is_no
             ("csat", True, 80, 28, ""),  # 2 of 3 rated 4-5: 66.67 %: not met
             ("aht", False, 450, 14, ""),  # 15-28 March: (300 + 600) / 2 = 450: met
             ("frt", False, 60, 28, ""),
+            ("fcr", True, 90, 28, ""),  # 3 resolved, none reopened: 100 %: met
         ],
     )
     plan = ImprovementPlan.objects.select_related("agent__team").get(pk=plan.pk)
@@ -159,12 +158,13 @@ def test_progress_measures_iqs_csat_and_aht_over_each_window_and_says_what_is_no
         ("csat", 66.67, False, "not met"),
         ("aht", 450.0, True, "met"),
         ("frt", 45.0, True, "met"),  # every conversation answered after 45 s
+        ("fcr", 100.0, True, "met"),
     ]
     assert [(row.window_start, row.window_end) for row in progress][:2] == [
         (date(2026, 3, 1), TODAY),
         (date(2026, 3, 22), TODAY),
     ]
-    assert [row.percent_of_target for row in progress] == [100, 85, 83, 100, 100]
+    assert [row.percent_of_target for row in progress] == [100, 85, 83, 100, 100, 100]
 
 
 def test_progress_stops_at_the_plans_end_and_reports_no_data(org):
@@ -312,3 +312,87 @@ def test_the_plan_list_costs_the_same_queries_whatever_its_size(org, django_asse
         large = client.get(PLANS)
 
     assert (small.json()["count"], large.json()["count"]) == (1, 3)
+
+
+# --- awkward input and a manager who is also an agent -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "errors"),
+    [
+        (
+            date(1, 1, 1),
+            date(1, 1, 5),
+            {
+                "start_date": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-01)."],
+                "end_date": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-05)."],
+            },
+        ),
+        (
+            date(2026, 3, 1),
+            date(9999, 12, 31),
+            {"end_date": ["Choose a date from 2000-01-01 to 2100-12-31 (got 9999-12-31)."]},
+        ),
+    ],
+)
+def test_a_plan_dated_outside_2000_to_2100_is_refused_naming_the_field(org, start, end, errors):
+    # when a plan is created on a date that cannot be measured in every zone
+    with pytest.raises(ValidationError) as refused:
+        services.plan_create(
+            agent=org.agent_a1, manager=org.manager_a, title="Plan", start_date=start, end_date=end,
+            goals=[("iqs", True, 85, 28, "")], user=org.manager_a,
+        )  # fmt: skip
+
+    # then the dates are named and nothing is stored
+    assert refused.value.message_dict == errors
+    assert ImprovementPlan.objects.count() == 0
+
+
+def test_the_api_refuses_a_year_one_plan_instead_of_failing_on_its_progress(org):
+    # given a manager's API client
+    client = api_client_for(org.manager_a)
+
+    # when they create a plan in year 1, and extend a real plan to year 9999
+    response = client.post(
+        PLANS,
+        {"agent_id": org.agent_a1.pk, "title": "Plan", "start_date": "0001-01-01", "end_date": "0001-01-05",
+         "goals": [{"metric": "iqs", "target": "85"}]},
+        format="json",
+    )  # fmt: skip
+    plan = make_plan(org)
+    extended = client.post(f"{PLANS}{plan.pk}/close/", {"outcome": "extended", "new_end_date": "9999-12-31"})
+    progress = client.get(f"{PLANS}{plan.pk}/progress/")
+
+    # then both are refused with the field named, and the real plan still measures
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "start_date": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-01)."],
+            "end_date": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-05)."],
+        },
+    )
+    assert (extended.status_code, extended.json()) == (
+        400,
+        {"new_end_date": ["Choose a date from 2000-01-01 to 2100-12-31 (got 9999-12-31)."]},
+    )
+    assert ImprovementPlan.objects.values_list("end_date", "status").get() == (date(2026, 3, 31), "active")
+    assert progress.status_code == 200
+
+
+def test_a_manager_who_is_also_an_agent_never_runs_their_own_plan(org):
+    # given manager_b is also an agent of team B (which they manage), managed by manager_a, with a plan
+    me = AgentFactory.create(user=org.manager_b, team=org.team_b, manager=org.manager_a)
+    plan = make_plan(org, agent=me, manager=org.manager_a)
+    client = api_client_for(org.manager_b)
+
+    # when manager_b checks in on it and closes it
+    checked = client.post(f"{PLANS}{plan.pk}/check-ins/", {"note": "All good"}, format="json")
+    closed = client.post(f"{PLANS}{plan.pk}/close/", {"outcome": "passed", "note": "Done"}, format="json")
+    seen = client.get(f"{PLANS}{plan.pk}/")
+
+    # then they see their plan but may not run it; it stays active without check-ins
+    assert seen.status_code == 200
+    assert (checked.status_code, closed.status_code) == (403, 403)
+    assert services.plan_run_by(plan, org.manager_b) is False
+    plan.refresh_from_db()
+    assert (plan.status, plan.check_ins.count()) == ("active", 0)

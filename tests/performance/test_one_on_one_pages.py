@@ -13,6 +13,7 @@ from django.test import Client
 
 from performance import services
 from performance.people_models import ActionItem, MeetingStatus, OneOnOne, OneOnOneSeries, TalkingPoint
+from tests.factories import AgentFactory
 from tests.performance.test_one_on_ones import FIRST_AT, SECRET, first_meeting, start, with_secret
 
 
@@ -103,6 +104,40 @@ def test_an_agent_cannot_start_a_series_from_the_page(org):
 
     assert "Pick one of your agents." in squashed(response, 400)
     assert OneOnOneSeries.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ({"cadence_days": "²"}, "Every (days): Enter a whole number, not “²”."),
+        ({"cadence_days": "0"}, "Every (days): Enter a number of at least 1."),
+        ({"cadence_days": "91"}, "Every (days): Enter a number of at most 90."),
+        ({"duration_minutes": "½"}, "Minutes: Enter a whole number, not “½”."),
+        ({"duration_minutes": "1e3"}, "Minutes: Enter a whole number, not “1e3”."),
+        ({"first_at": "0001-01-01T00:00"}, "First meeting: Give a time between the years 2000 and 2100."),
+        ({"first_at": "9999-12-31T23:59"}, "First meeting: Give a time between the years 2000 and 2100."),
+        ({"first_at": "2026-02-30T10:00"}, "First meeting: Give a date and time."),
+    ],
+)
+def test_starting_a_series_with_awkward_input_names_the_field_and_stores_nothing(org, typed, message):
+    # given a start form with one awkward value
+    posted = {"agent": org.agent_a2.pk, "first_at": "2026-12-01T10:00", "cadence_days": "7", "duration_minutes": "30"}
+
+    # when it is posted
+    response = client_for(org.manager_a).post("/one-on-ones/start/", posted | typed)
+
+    # then the form is shown again with the message after the field's label, and nothing is stored
+    assert message in squashed(response, 400)
+    assert (OneOnOneSeries.objects.count(), OneOnOne.objects.count()) == (0, 0)
+
+
+def test_the_start_form_offers_a_manager_who_is_also_an_agent_their_agents_but_not_themselves(org):
+    AgentFactory(user=org.manager_b, team=org.team_b, manager=org.manager_a)
+
+    page = client_for(org.manager_b).get("/one-on-ones/")
+
+    options = re.findall(r'<option value="(\d+)"', page.content.decode())
+    assert sorted(int(option) for option in options) == sorted([org.agent_b1.pk, org.agent_b2.pk])
 
 
 # --- the meeting page -----------------------------------------------------------------------------------------------
@@ -249,6 +284,36 @@ def test_the_invite_download_has_no_private_notes(org, meeting):
     assert SECRET not in body
 
 
+@pytest.mark.parametrize(
+    ("url", "posted", "message"),
+    [
+        ("items/", {"text": "Audit", "owner": "²"}, "Owner: Enter a whole number, not “²”."),
+        ("items/", {"text": "Audit", "owner": "-3"}, "pick the agent or the manager."),
+        ("items/", {"text": "Audit", "owner": "1", "due_date": "10/12/2026"}, "Due: Give the due date as a date."),
+        ("reschedule/", {"starts_at": "0001-01-01T00:00"}, "Move to: Give a time between the years 2000 and 2100."),
+        ("reschedule/", {"starts_at": "9999-12-31T23:59"}, "Move to: Give a time between the years 2000 and 2100."),
+        ("reschedule/", {"starts_at": "tomorrow"}, "Move to: Give a date and time."),
+    ],
+)
+def test_awkward_input_on_the_meeting_page_names_the_field_and_stores_nothing(org, meeting, url, posted, message):
+    # when the agent posts an awkward value
+    response = client_for(org.agent_a1.user).post(f"/one-on-ones/{meeting.pk}/{url}", posted)
+
+    # then the page comes back with the message after the field's label, and nothing changed
+    meeting.refresh_from_db()
+    assert message in squashed(response, 400)
+    assert (ActionItem.objects.count(), meeting.starts_at, meeting.sequence) == (0, FIRST_AT, 0)
+
+
+def test_a_point_posted_to_a_held_meeting_is_refused_on_the_page(org, meeting):
+    services.meeting_complete(meeting=meeting, user=org.manager_a)
+
+    response = client_for(org.agent_a1.user).post(f"/one-on-ones/{meeting.pk}/points/", {"text": "Too late"})
+
+    assert "This 1:1 is done." in squashed(response, 400)
+    assert TalkingPoint.objects.filter(text="Too late").count() == 0
+
+
 @pytest.mark.parametrize("extra", [0, 4])
 def test_the_meeting_page_answers_in_a_fixed_number_of_queries(org, meeting, extra, django_assert_num_queries):
     for index in range(extra):
@@ -279,3 +344,41 @@ def test_the_admin_shows_private_notes_to_admins_only(org, meeting):
     assert as_agent["Location"].startswith("/admin/login/")
     assert as_manager.status_code == 302
     assert as_manager["Location"].startswith("/admin/login/")
+
+
+def test_an_admin_who_is_the_agent_of_a_1_1_never_sees_its_private_notes_in_the_admin(org):
+    # given the admin is also an agent, and their manager keeps private notes on their 1:1
+    admin_agent = AgentFactory(user=org.admin, team=org.team_a, manager=org.manager_a)
+    own = with_secret(org, first_meeting(start(org, agent=admin_agent)))
+    other = first_meeting(start(org, agent=org.agent_a2))
+    services.meeting_notes_save(meeting=other, user=org.manager_a, private="OTHER-private")
+    client = client_for(org.admin)
+
+    # when the admin opens the admin pages of their own meeting and of another
+    pages = {
+        "change": client.get(f"/admin/performance/oneonone/{own.pk}/change/"),
+        "history": client.get(f"/admin/performance/oneonone/{own.pk}/history/"),
+        "list": client.get("/admin/performance/oneonone/"),
+        "page": client.get(f"/one-on-ones/{own.pk}/"),
+    }
+    other_change = client.get(f"/admin/performance/oneonone/{other.pk}/change/")
+
+    # then their own private notes are nowhere (not even the field), while other meetings' stay readable
+    assert {name: response.status_code for name, response in pages.items()} == {
+        "change": 200, "history": 200, "list": 200, "page": 200,
+    }  # fmt: skip
+    for name, response in pages.items():
+        assert SECRET not in response.content.decode(), name
+    assert "Private notes" not in squashed(pages["change"])
+    assert (other_change.status_code, "OTHER-private" in other_change.content.decode()) == (200, True)
+
+
+def test_the_history_record_of_an_admins_own_meeting_has_no_private_notes(org):
+    admin_agent = AgentFactory(user=org.admin, team=org.team_a, manager=org.manager_a)
+    own = with_secret(org, first_meeting(start(org, agent=admin_agent)))
+    record = own.history.order_by("-history_id").first()
+
+    response = client_for(org.admin).get(f"/admin/performance/oneonone/{own.pk}/history/{record.history_id}/")
+
+    assert response.status_code == 200
+    assert SECRET not in response.content.decode()

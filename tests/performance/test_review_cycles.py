@@ -5,6 +5,7 @@ which review and which answers."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from performance.people_models import (
     ReviewTemplate,
 )
 from performance.services import AnswerInput, RatingInput
+from supportops.models import Conversation
 from tests.access import RoleCase, api_client_for, assert_role_access
 from tests.factories import AgentFactory, ConversationFactory
 from tests.performance.pages import client_for
@@ -264,8 +266,9 @@ def test_the_agent_cannot_change_a_submitted_self_review_or_answer_in_a_draft_cy
 
 
 def test_the_manager_waits_for_the_self_review_unless_it_is_overdue(org):
-    cycle = open_cycle(org, self_review_due=timezone.localdate() - timedelta(days=1))
-    waiting = open_cycle(org, template=make_template("T2"), self_review_due=timezone.localdate())
+    today = timezone.localdate(timezone=org.agent_a1.zone)
+    cycle = open_cycle(org, self_review_due=today - timedelta(days=1))
+    waiting = open_cycle(org, template=make_template("T2"), self_review_due=today)
     answers = full_answers(cycle.template, "Good", 4, 4)
 
     with pytest.raises(ValidationError) as refused:
@@ -331,13 +334,15 @@ def _qa_review(org, conversation, submitted_at, **values) -> Review:
 
 
 def evidence_data(org):
-    """In March (Singapore time) agent_a1 has: conversations of 420 s CSAT 5 (org's), 300 s CSAT 3 (first hour of
-    1 March in Singapore), QA reviews of 100 % and 72.5 %, one completed action item, one completed enrollment and
-    one certification; outside March: a conversation, a QA review, an action item, an enrollment and a grant."""
+    """In March (Singapore time) agent_a1 has: conversations of 420 s CSAT 5 answered after 45 s (org's), 300 s CSAT 3
+    answered after 120 s and reopened (first hour of 1 March in Singapore), both resolved after 12 minutes, QA
+    reviews of 100 % and 72.5 %, one completed action item, one completed enrollment and one certification; outside
+    March: a conversation, a QA review, an action item, an enrollment and a grant."""
     build_scorecard()
     early = ConversationFactory(
         agent=org.agent_a1, external_id="early", created_at=datetime(2026, 2, 28, 16, 30, tzinfo=UTC),
-        handle_time_seconds=300, csat_score=3, subject="Refund",
+        first_response_at=datetime(2026, 2, 28, 16, 32, tzinfo=UTC), handle_time_seconds=300, csat_score=3,
+        reopen_count=1, subject="Refund",
     )  # fmt: skip
     april = ConversationFactory(
         agent=org.agent_a1, external_id="april", created_at=datetime(2026, 3, 31, 16, 0, tzinfo=UTC),
@@ -377,11 +382,14 @@ def test_the_evidence_holds_the_periods_kpis_links_action_items_and_onboarding(o
     cycle = open_cycle(org)
     review = review_of(cycle, org.agent_a1)
 
-    with django_assert_num_queries(6):
+    # the KPIs (aggregate, three percentiles, IQS, adherence's agent), then QA reviews, items, enrollments, grants
+    with django_assert_num_queries(10):
         evidence = services.review_evidence(review)
 
     assert evidence["kpis"] == {
-        "contacts": 2, "aht_seconds": 360.0, "csat_percent": 50.0, "csat_mean": 4.0, "iqs": 86.25, "reviews": 2,
+        "contacts": 2, "aht_seconds": 360.0, "first_response_median_seconds": 45.0,
+        "first_response_p90_seconds": 120.0, "resolution_median_seconds": 720.0, "resolved": 2, "fcr_percent": 50.0,
+        "rated": 2, "csat_percent": 50.0, "csat_mean": 4.0, "iqs": 86.25, "reviews": 2, "adherence_percent": None,
     }  # fmt: skip
     assert evidence["qa_reviews"] == [
         {
@@ -750,3 +758,171 @@ def test_an_admin_creates_a_cycle_in_the_admin_through_the_service(org):
     cycle = ReviewCycle.objects.get()
     assert (cycle.created_by, cycle.status) == (org.admin, "draft")
     assert sorted(cycle.reviews.values_list("manager__username", flat=True)) == ["manager_a", "manager_b"]
+
+
+# --- dates, zones and history ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dates", "errors"),
+    [
+        (
+            {"period_start": date(1, 1, 1)},
+            {"period_start": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-01)."]},
+        ),
+        (
+            {"period_end": date(9999, 12, 31), "manager_review_due": date(2101, 1, 1)},
+            {
+                "period_end": ["Choose a date from 2000-01-01 to 2100-12-31 (got 9999-12-31)."],
+                "manager_review_due": ["Choose a date from 2000-01-01 to 2100-12-31 (got 2101-01-01)."],
+            },
+        ),
+        (
+            {"self_review_due": date(1999, 12, 31)},
+            {"self_review_due": ["Choose a date from 2000-01-01 to 2100-12-31 (got 1999-12-31)."]},
+        ),
+    ],
+)
+def test_a_cycle_dated_outside_2000_to_2100_is_refused_naming_the_field(org, dates, errors):
+    # given a March cycle's values with one or two dates out of range
+    values = {"period_start": MARCH[0], "period_end": MARCH[1], **dates}
+
+    # when the admin creates it
+    with pytest.raises(ValidationError) as refused:
+        services.cycle_create(name="Q1", template=make_template(), agents=[org.agent_a1], user=org.admin, **values)
+
+    # then each date is named and nothing is stored
+    assert refused.value.message_dict == errors
+    assert (ReviewCycle.objects.count(), PerformanceReview.objects.count()) == (0, 0)
+
+
+def test_the_api_refuses_a_year_one_cycle_instead_of_failing_on_its_reviews(org):
+    # when a manager posts a cycle starting in year 1
+    response = api_client_for(org.manager_a).post(
+        CYCLES,
+        {"name": "Q1", "period_start": "0001-01-01", "period_end": "2026-03-31", "template": make_template().pk,
+         "agent_ids": [org.agent_a1.pk]},
+        format="json",
+    )  # fmt: skip
+
+    # then it is a 400 naming the field, and no cycle exists whose review page could fail
+    assert (response.status_code, response.json()) == (
+        400,
+        {"period_start": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-01)."]},
+    )
+    assert ReviewCycle.objects.count() == 0
+
+
+def test_the_self_review_due_date_passes_in_the_agents_zone_not_the_servers(org):
+    # given agent_a1 in Kiritimati (UTC+14) and agent_a2 in Pago Pago (UTC-11), 25 hours apart, and a cycle whose
+    # self review was due yesterday in Kiritimati: over in Kiritimati, still today (or tomorrow) in Pago Pago
+    type(org.agent_a1).objects.filter(pk=org.agent_a1.pk).update(timezone="Pacific/Kiritimati")
+    type(org.agent_a2).objects.filter(pk=org.agent_a2.pk).update(timezone="Pacific/Pago_Pago")
+    kiritimati_today = timezone.localdate(timezone=ZoneInfo("Pacific/Kiritimati"))
+    cycle = open_cycle(org, self_review_due=kiritimati_today - timedelta(days=1))
+    answers = full_answers(cycle.template, "Good", 4, 4)
+
+    # when the manager answers both reviews without a self review
+    overdue = services.review_answers_save(review=review_of(cycle, org.agent_a1), user=org.manager_a, answers=answers)
+    with pytest.raises(ValidationError) as refused:
+        services.review_answers_save(review=review_of(cycle, org.agent_a2), user=org.manager_a, answers=answers)
+
+    # then the Kiritimati review is open to the manager, the Pago Pago one waits for the agent
+    assert overdue.answers.filter(author="manager").count() == 3
+    assert refused.value.message_dict == {"status": ["The self review is not submitted yet (nor past its due date)."]}
+    assert review_of(cycle, org.agent_a2).answers.count() == 0
+
+
+def test_moving_a_cycle_to_sign_off_records_each_review_in_its_history(org):
+    # given two reviews in calibration
+    cycle = open_cycle(org)
+    through_manager(org, cycle, org.agent_a1, org.manager_a)
+    through_manager(org, cycle, org.agent_a2, org.manager_a)
+
+    # when the admin moves the cycle to sign-off
+    services.cycle_to_sign_off(cycle=cycle, user=org.admin)
+
+    # then each review's latest history record is the sign-off, by the admin
+    for agent in (org.agent_a1, org.agent_a2):
+        latest = review_of(cycle, agent).history.order_by("-history_id").first()
+        assert (latest.status, latest.history_user) == ("sign_off", org.admin)
+    assert set(cycle.reviews.values_list("status", flat=True)) == {"sign_off"}
+
+
+def test_the_evidence_uses_the_agents_own_zone_for_its_period(org):
+    # given agent_a1 in New York (their team is in Singapore) and a conversation on 31 March 20:00 New York time
+    type(org.agent_a1).objects.filter(pk=org.agent_a1.pk).update(timezone="America/New_York")
+    ConversationFactory(
+        agent=org.agent_a1, external_id="evening", created_at=datetime(2026, 4, 1, 0, 0, tzinfo=UTC),
+        handle_time_seconds=100,
+    )  # fmt: skip
+    Conversation.objects.filter(agent=org.agent_a1).exclude(external_id="evening").update(
+        created_at=datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    cycle = open_cycle(org, agents=[org.agent_a1])
+
+    # when the evidence is read
+    evidence = services.review_evidence(review_of(cycle, org.agent_a1))
+
+    # then the conversation counts in March (it is 1 April 08:00 in Singapore)
+    assert (evidence["kpis"]["contacts"], evidence["kpis"]["aht_seconds"]) == (1, 100.0)
+
+
+# --- a manager who is also an agent ---------------------------------------------------------------------------------
+
+
+def manager_who_is_an_agent(org):
+    """manager_b, manager of team B, is also an agent of team B managed by manager_a."""
+    return AgentFactory.create(user=org.manager_b, team=org.team_b, manager=org.manager_a)
+
+
+def test_a_manager_who_is_an_agent_answers_their_own_review_as_themselves_and_never_calibrates_it(org):
+    # given manager_b's own review, submitted by them and by manager_a, next to agent_b1's rated 3 by manager_b
+    me = manager_who_is_an_agent(org)
+    cycle = open_cycle(org, agents=[me, org.agent_b1])
+    own = review_of(cycle, me)
+    services.review_answers_save(
+        review=own, user=org.manager_b, answers=full_answers(cycle.template, "Mine", 5, 5), submit=True
+    )
+    services.review_answers_save(
+        review=own, user=org.manager_a, answers=full_answers(cycle.template, "Good", 4, 4), submit=True
+    )
+    through_manager(org, cycle, org.agent_b1, org.manager_b, quality=3, teamwork=3)
+    client = api_client_for(org.manager_b)
+
+    # when manager_b calibrates their own review and reads the distribution
+    calibrated = client.post(f"{REVIEWS}{own.pk}/calibrate/", {"rating": 5, "reason": "Me"}, format="json")
+    distribution = client.get(f"{CYCLES}{cycle.pk}/distribution/")
+    everyone = api_client_for(org.admin).get(f"{CYCLES}{cycle.pk}/distribution/")
+
+    # then the calibration is refused and only agent_b1's rating is counted for them (the admin sees both)
+    assert calibrated.status_code == 403
+    own.refresh_from_db()
+    assert (own.status, own.rating, own.calibrated_rating) == ("calibration", 4, None)
+    assert [(row["rating"], row["before"]) for row in distribution.json()] == [(1, 0), (2, 0), (3, 1), (4, 0), (5, 0)]
+    assert [(row["rating"], row["before"]) for row in everyone.json()] == [(1, 0), (2, 0), (3, 1), (4, 1), (5, 0)]
+    assert services.review_answering_as(own, org.manager_b) is None
+    assert list(own.answers.filter(author="self").values_list("text", flat=True)) == ["Mine", "", ""]
+
+
+def test_the_admin_change_form_refuses_a_cycle_date_outside_2000_to_2100(org):
+    # given a draft cycle
+    template = make_template()
+    cycle = services.cycle_create(
+        name="Q1", period_start=MARCH[0], period_end=MARCH[1], template=template, agents=[org.agent_a1], user=org.admin
+    )
+    form = {
+        "name": "Q1", "period_start": "0001-01-01", "period_end": "2026-03-31", "template": template.pk,
+        "self_review_due": "", "manager_review_due": "", "reviews-TOTAL_FORMS": "1", "reviews-INITIAL_FORMS": "1",
+    }  # fmt: skip
+
+    # when the admin moves its start to year 1 in the admin
+    response = client_for(org.admin).post(f"/admin/performance/reviewcycle/{cycle.pk}/change/", form)
+
+    # then the form is shown again naming the date, and the cycle keeps its period
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "period_start": ["Choose a date from 2000-01-01 to 2100-12-31 (got 0001-01-01)."]
+    }
+    cycle.refresh_from_db()
+    assert cycle.period_start == MARCH[0]
