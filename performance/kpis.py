@@ -415,7 +415,7 @@ def recorded_adherence_percent(scope: Slice, *, start: datetime, end: datetime) 
     row = _recorded_days(scope, start=start, end=end).aggregate(
         scheduled=Sum("scheduled_minutes"), adherent=Sum("adherent_minutes")
     )
-    return _round(100 * row["adherent"] / row["scheduled"]) if row["scheduled"] else None
+    return _adherence_of(row)
 
 
 def slice_adherence_percent(scope: Slice, *, start: datetime, end: datetime) -> float | None:
@@ -525,6 +525,26 @@ def top_drivers(scope: Slice, *, start: datetime, end: datetime, limit: int = 10
     return [Driver(tag=tag, contacts=count) for tag, count in ranked]
 
 
+def _group_totals(queues: list[Queue]) -> dict[str, Any]:
+    """The conversation totals a group (a week, a team) reports: contacts, AHT, FCR, CSAT and service level."""
+    return {
+        "contacts": Count("pk"),
+        "aht": Avg("handle_time_seconds"),
+        "resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
+        "first_contact": Count("pk", filter=Q(resolved_at__isnull=False, reopen_count=0)),
+        "rated": Count("pk", filter=Q(csat_score__isnull=False)),
+        "happy": Count("pk", filter=Q(csat_score__gte=4)),
+        "csat_mean": Avg("csat_score"),
+        "queued": Count("pk", filter=Q(queue__isnull=False)),
+        "met": Count("pk", filter=_within_target(queues)),
+    }
+
+
+def _adherence_of(minutes: dict[str, Any]) -> float | None:
+    """Adherent over scheduled minutes of a grouped row of recorded days, in %."""
+    return _round(100 * minutes["adherent"] / minutes["scheduled"]) if minutes.get("scheduled") else None
+
+
 def team_weekly_trend(*, team: Team, start: datetime, end: datetime, scope: Slice | None = None) -> list[WeekKPIs]:
     """A team's KPIs per local week (Monday start in the team's zone) over ``[start, end)``, every week listed
     even without data, oldest first (five queries: the team's agents unless ``scope`` has them, the queues,
@@ -541,17 +561,7 @@ def weekly_trend(scope: Slice, *, zone: ZoneInfo, start: datetime, end: datetime
         row["week"].date(): row
         for row in conversations.annotate(week=TruncWeek("created_at", tzinfo=zone))
         .values("week")
-        .annotate(
-            contacts=Count("pk"),
-            aht=Avg("handle_time_seconds"),
-            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-            first_contact=Count("pk", filter=Q(resolved_at__isnull=False, reopen_count=0)),
-            rated=Count("pk", filter=Q(csat_score__isnull=False)),
-            happy=Count("pk", filter=Q(csat_score__gte=4)),
-            csat_mean=Avg("csat_score"),
-            queued=Count("pk", filter=Q(queue__isnull=False)),
-            met=Count("pk", filter=_within_target(queues)),
-        )
+        .annotate(**_group_totals(queues))
     }
     adherence_by_week = {
         row["week"].date(): row
@@ -587,9 +597,7 @@ def weekly_trend(scope: Slice, *, zone: ZoneInfo, start: datetime, end: datetime
                 service_level_percent=_percent(row.get("met", 0), row.get("queued", 0)),
                 iqs=_round(qa.get("iqs")),
                 reviews=qa.get("reviews", 0),
-                adherence_percent=(
-                    _round(100 * adherence["adherent"] / adherence["scheduled"]) if adherence.get("scheduled") else None
-                ),
+                adherence_percent=_adherence_of(adherence),
             )
         )
         day += timedelta(days=7)
@@ -674,16 +682,7 @@ def team_rows(*, teams: list[Team], start: datetime, end: datetime) -> list[Team
         row["agent__team_id"]: row
         for row in Conversation.objects.filter(agent__team_id__in=team_ids, created_at__gte=start, created_at__lt=end)
         .values("agent__team_id")
-        .annotate(
-            contacts=Count("pk"),
-            aht=Avg("handle_time_seconds"),
-            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-            first_contact=Count("pk", filter=Q(resolved_at__isnull=False, reopen_count=0)),
-            rated=Count("pk", filter=Q(csat_score__isnull=False)),
-            happy=Count("pk", filter=Q(csat_score__gte=4)),
-            queued=Count("pk", filter=Q(queue__isnull=False)),
-            met=Count("pk", filter=_within_target(queues)),
-        )
+        .annotate(**_group_totals(queues))
         .order_by()
     }
     reviews = {
@@ -719,9 +718,7 @@ def team_rows(*, teams: list[Team], start: datetime, end: datetime) -> list[Team
                 service_level_percent=_percent(row.get("met", 0), row.get("queued", 0)),
                 iqs=_round(qa.get("iqs")),
                 reviews=qa.get("reviews", 0),
-                adherence_percent=(
-                    _round(100 * minutes["adherent"] / minutes["scheduled"]) if minutes.get("scheduled") else None
-                ),
+                adherence_percent=_adherence_of(minutes),
             )
         )
     return rows

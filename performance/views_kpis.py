@@ -8,7 +8,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -56,9 +55,14 @@ class Selection:
     market: Market | None
 
 
+def _weeks(request: HttpRequest) -> int:
+    """The period asked for (4, 12 or 26 weeks); anything else means the default."""
+    raw = request.GET.get("weeks", "")
+    return int(raw) if raw in {str(value) for value in kpis.PERIOD_WEEKS} else DEFAULT_WEEKS
+
+
 def _selection(request: HttpRequest) -> Selection:
-    weeks_raw = request.GET.get("weeks", str(DEFAULT_WEEKS))
-    weeks = int(weeks_raw) if weeks_raw in {str(value) for value in kpis.PERIOD_WEEKS} else DEFAULT_WEEKS
+    weeks = _weeks(request)
     markets: list[Market] = []
     market = None
     if access.is_admin(request.user):
@@ -180,6 +184,18 @@ def _chart(title: str, unit: str, weeks: list[kpis.WeekKPIs], attribute: str, wi
     return Chart(title=title, unit=unit, points=points, path=path, top=round(top, 1))
 
 
+def _trend_charts(weeks: list[kpis.WeekKPIs]) -> list[Chart]:
+    """The weekly trend charts of a team's or a market's page."""
+    return [
+        _chart("Contacts", "", weeks, "contacts"),
+        _chart("CSAT (% 4-5)", "%", weeks, "csat_percent"),
+        _chart("First-contact resolution", "%", weeks, "fcr_percent"),
+        _chart("Service level", "%", weeks, "service_level_percent"),
+        _chart("IQS", "%", weeks, "iqs"),
+        _chart("Adherence", "%", weeks, "adherence_percent"),
+    ]
+
+
 def _drill_url(team: Team, period: kpis.Period, **filters: Any) -> str:
     query = "&".join(f"{key}={value}" for key, value in filters.items())
     base = reverse("kpi-conversations")
@@ -201,14 +217,7 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             board=board,
             headlines=_headlines(board.current, board.previous),
-            charts=[
-                _chart("Contacts", "", board.weeks, "contacts"),
-                _chart("CSAT (% 4-5)", "%", board.weeks, "csat_percent"),
-                _chart("First-contact resolution", "%", board.weeks, "fcr_percent"),
-                _chart("Service level", "%", board.weeks, "service_level_percent"),
-                _chart("IQS", "%", board.weeks, "iqs"),
-                _chart("Adherence", "%", board.weeks, "adherence_percent"),
-            ],
+            charts=_trend_charts(board.weeks),
             queues=[
                 {
                     "row": row,
@@ -350,24 +359,15 @@ def kpi_market(request: HttpRequest) -> HttpResponse:
         return render(request, "performance/kpi_forbidden.html", refusal, status=403)
     markets = list(Market.objects.order_by("name"))
     market = next((item for item in markets if item.code == request.GET.get("market")), markets[0] if markets else None)
-    weeks_raw = request.GET.get("weeks", str(DEFAULT_WEEKS))
-    weeks = int(weeks_raw) if weeks_raw in {str(value) for value in kpis.PERIOD_WEEKS} else DEFAULT_WEEKS
+    weeks = _weeks(request)
     context: dict[str, Any] = {"markets": markets, "market": market, "weeks": weeks}
     if market is not None:
-        board = kpis.market_dashboard(
-            market=market, weeks=weeks, today=timezone.now().astimezone(ZoneInfo(market.timezone)).date()
-        )
+        board = kpis.market_dashboard(market=market, weeks=weeks, today=timezone.now().astimezone(market.zone).date())
         top_driver = max([driver.contacts for driver in board.drivers] + [1])
         context.update(
             board=board,
             headlines=_headlines(board.current, board.previous),
-            charts=[
-                _chart("Contacts", "", board.weeks, "contacts"),
-                _chart("CSAT (% 4-5)", "%", board.weeks, "csat_percent"),
-                _chart("Service level", "%", board.weeks, "service_level_percent"),
-                _chart("IQS", "%", board.weeks, "iqs"),
-                _chart("Adherence", "%", board.weeks, "adherence_percent"),
-            ],
+            charts=_trend_charts(board.weeks),
             queues=[{"row": row, "width": min(100.0, row.attainment_percent or 0)} for row in board.queues],
             drivers=[
                 {"driver": driver, "width": round(100 * driver.contacts / top_driver, 1)} for driver in board.drivers
