@@ -1,20 +1,24 @@
-"""The kpis part of the performance API: ``GET /api/performance/kpis/`` returns the KPI set of one slice."""
+"""The kpis part of the performance API: ``GET /api/performance/kpis/`` returns the KPI set of one slice,
+``GET /api/performance/kpis/teams/`` the headline KPIs of several teams side by side."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from performance import kpis
+from supportops.models import Market
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 28
@@ -60,6 +64,43 @@ class KPIResultSerializer(serializers.Serializer[Any]):
             "(a queue: the agents of the teams staffing it). Null without shifts or state tracking."
         ),
     )
+
+
+class TeamKPIRowSerializer(serializers.Serializer[Any]):
+    """One team's headline KPIs over the period (no percentiles: ask the slice endpoint for a team's)."""
+
+    team = serializers.CharField(source="team.slug")
+    name = serializers.CharField(source="team.name")
+    market = serializers.CharField(source="team.market.code")
+    contacts = serializers.IntegerField()
+    aht_seconds = serializers.FloatField(allow_null=True)
+    fcr_percent = serializers.FloatField(allow_null=True)
+    csat_percent = serializers.FloatField(allow_null=True)
+    service_level_percent = serializers.FloatField(allow_null=True)
+    iqs = serializers.FloatField(allow_null=True)
+    reviews = serializers.IntegerField()
+    adherence_percent = serializers.FloatField(allow_null=True)
+
+
+class TeamKPIsSerializer(serializers.Serializer[Any]):
+    """The teams side by side and the local days they cover."""
+
+    market = serializers.CharField(allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="Last day (inclusive).")
+    time_zone = serializers.CharField()
+    teams = TeamKPIRowSerializer(many=True)
+
+
+def _period_days(start: date | None, end: date | None, zone: Any) -> tuple[date, date]:
+    """The asked days (default: the 28 days ending today in ``zone``), refused when reversed or too long."""
+    end = end or timezone.now().astimezone(zone).date()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise exceptions.ValidationError({"end": ["The end comes before the start."]})
+    if (end - start).days + 1 > MAX_DAYS:
+        raise exceptions.ValidationError({"end": [f"Ask for at most {MAX_DAYS} days."]})
+    return start, end
 
 
 def _whole_number(raw: str | None, name: str, errors: dict[str, list[str]]) -> int | None:
@@ -126,12 +167,7 @@ class KPIViewSet(viewsets.ViewSet):
             raise exceptions.ValidationError(error.message_dict) from error
         except PermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from error
-        end = end or timezone.now().astimezone(authorized.zone).date()
-        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-        if start > end:
-            raise exceptions.ValidationError({"end": ["The end comes before the start."]})
-        if (end - start).days + 1 > MAX_DAYS:
-            raise exceptions.ValidationError({"end": [f"Ask for at most {MAX_DAYS} days."]})
+        start, end = _period_days(start, end, authorized.zone)
         period = kpis.period_of_days(first_day=start, last_day=end, zone=authorized.zone)
         result = kpis.slice_kpis(authorized.scope, start=period.start, end=period.end)
         data = {
@@ -147,6 +183,38 @@ class KPIViewSet(viewsets.ViewSet):
             },
         }
         return Response(KPIResultSerializer(data).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("market", str, description="Market code: its teams, days in its zone (else UTC)."),
+            OpenApiParameter("start", date, description="First local day (default: 27 days before the end)."),
+            OpenApiParameter("end", date, description="Last local day, inclusive (default: today)."),
+        ],
+        responses={200: TeamKPIsSerializer, 400: _FIELD_ERRORS, 403: OpenApiResponse(description="Not yours.")},
+    )
+    @action(detail=False, url_path="teams")
+    def teams(self, request: Request) -> Response:
+        """The headline KPIs of every team the user may see (admins: all, or a market's; managers: the teams they
+        manage) side by side, in name order."""
+        if not kpis.can_see_team_dashboards(request.user):
+            raise exceptions.PermissionDenied("Team KPIs are for managers and admins.")
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        start = _day(params.get("start"), "start", errors)
+        end = _day(params.get("end"), "end", errors)
+        code = params.get("market") or None
+        market = Market.objects.filter(code=code).first() if code else None
+        if code and market is None:
+            errors["market"] = [f"No market {code!r}."]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        zone = market.zone if market is not None else ZoneInfo("UTC")
+        start, end = _period_days(start, end, zone)
+        period = kpis.period_of_days(first_day=start, last_day=end, zone=zone)
+        teams = list(kpis.dashboard_teams(user=request.user, market_id=market.pk if market else None))
+        rows = kpis.team_rows(teams=teams, start=period.start, end=period.end)
+        data = {"market": code, "start": start, "end": end, "time_zone": zone.key, "teams": rows}
+        return Response(TeamKPIsSerializer(data).data)
 
 
 def register(router: SimpleRouter) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from performance import kpis
 from scheduling.models import AdherenceDay
+from tests.access import api_client_for
 from tests.factories import AgentFactory, ConversationFactory, MarketFactory, QueueFactory, TeamFactory
 
 # Three more queries where the database has no percentile aggregate (SQLite): one per percentile.
@@ -165,3 +166,90 @@ def test_the_market_view_costs_the_same_queries_with_more_teams_and_data(
         response = client.get(reverse("kpi-market"), {"market": "sg"})
     assert len(response.context["board"].teams) == 5
     assert response.context["board"].current.contacts == 7
+
+
+# --- API: GET /api/performance/kpis/teams/ --------------------------------------------------------------------------
+
+TEAMS_API = "/api/performance/kpis/teams/"
+
+
+def _days(week):
+    return {"start": week.first_day.isoformat(), "end": week.last_day.isoformat()}
+
+
+def test_the_teams_api_lists_each_team_side_by_side_for_admins(org, market_week):
+    # when
+    response = api_client_for(org.admin).get(TEAMS_API, {"market": "sg", **_days(market_week)})
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["market"], body["time_zone"], body["start"]) == (
+        "sg",
+        "Asia/Singapore",
+        market_week.first_day.isoformat(),
+    )
+    assert body["teams"] == [
+        {
+            "team": "alpha", "name": "Alpha", "market": "sg", "contacts": 3, "aht_seconds": 200.0, "fcr_percent": 66.67,
+            "csat_percent": 50.0, "service_level_percent": 66.67, "iqs": None, "reviews": 0, "adherence_percent": 87.5,
+        },
+        {
+            "team": "bravo", "name": "Bravo", "market": "sg", "contacts": 1, "aht_seconds": 400.0, "fcr_percent": 100.0,
+            "csat_percent": 100.0, "service_level_percent": 100.0, "iqs": None, "reviews": 0, "adherence_percent": None,
+        },
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "teams"),
+    [("admin", 200, ["alpha", "bravo"]), ("manager_a", 200, ["alpha"]), ("manager_b", 200, ["bravo"]),
+     ("qa", 403, None), ("agent", 403, None)],
+)  # fmt: skip
+def test_the_teams_api_shows_each_role_only_its_teams(org, market_week, who, status, teams):
+    # given
+    user = org.agent_a1.user if who == "agent" else getattr(org, who)
+    # when
+    response = api_client_for(user).get(TEAMS_API, _days(market_week))
+    # then
+    assert response.status_code == status
+    if teams is None:
+        assert response.json() == {"detail": "Team KPIs are for managers and admins."}
+    else:
+        assert [row["team"] for row in response.json()["teams"]] == teams
+        assert response.json()["time_zone"] == "UTC"
+
+
+def test_the_teams_api_refuses_signed_out_callers(db):
+    assert api_client_for(None).get(TEAMS_API).status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("params", "errors"),
+    [
+        ({"market": "nowhere"}, {"market": ["No market 'nowhere'."]}),
+        ({"start": "2026-13-01"}, {"start": ["Write the date as YYYY-MM-DD (got '2026-13-01')."]}),
+        ({"start": "2026-03-10", "end": "2026-03-01"}, {"end": ["The end comes before the start."]}),
+        ({"start": "2024-01-01", "end": "2026-01-01"}, {"end": ["Ask for at most 366 days."]}),
+    ],
+)
+def test_the_teams_api_names_the_bad_parameter(org, params, errors):
+    # when
+    response = api_client_for(org.admin).get(TEAMS_API, params)
+    # then
+    assert (response.status_code, response.json()) == (400, errors)
+
+
+def test_the_teams_api_costs_the_same_queries_with_more_teams(org, market_week, django_assert_num_queries):
+    # given
+    client = api_client_for(org.admin)
+    params = {"market": "sg", **_days(market_week)}
+    client.get(TEAMS_API, params)
+    with django_assert_num_queries(8):
+        client.get(TEAMS_API, params)
+    for index in range(3):
+        agent = AgentFactory(team=TeamFactory(name=f"Extra {index}", slug=f"extra-{index}", market=org.market))
+        _conversation(agent, QueueFactory(name=f"Queue {index}"), market_week, minute=20 + index, response=5, csat=5)
+    # when / then
+    with django_assert_num_queries(8):
+        response = client.get(TEAMS_API, params)
+    assert [row["contacts"] for row in response.json()["teams"]] == [3, 1, 1, 1, 1]
