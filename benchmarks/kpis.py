@@ -9,7 +9,7 @@ over 52 weeks). It then times, warm, the median of ``--runs`` runs of:
 
 * ``performance.kpis.team_dashboard`` for the busiest team over 12 and 26 weeks (every query the page makes);
 * ``performance.kpis.slice_kpis`` and ``agent_kpis`` for one of its agents over 12 weeks;
-* ``performance.kpis.market_dashboard`` for the whole market (every team) over 12 weeks;
+* ``performance.kpis.market_dashboard`` for the whole market (every team) over 12 weeks, against 1 s;
 
 and the same numbers computed the "spreadsheet" way: one plain ORM loop over the rows in Python (the team's
 conversations, reviews and ratings, or the agent's). It prints both, the 300 ms verdict, and the ratio.
@@ -26,7 +26,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-TARGET_MS = 300.0
+TARGET_MS = 300.0  # the team dashboard and an agent's KPIs
+MARKET_TARGET_MS = 1000.0  # the market view (every team's conversations): under a second, no progress bar
 
 
 def _median_ms(function: Callable[[], Any], runs: int) -> tuple[float, Any]:
@@ -216,7 +217,7 @@ def main(argv: list[str]) -> int:
     assert agent is not None
     today = timezone.now().astimezone(team.zone).date()
     print(f"{total} conversations in the database; team {team.slug} ({busiest[1]} conversations), agent {agent.pk}")
-    print(f"median of {args.runs} warm runs; target {TARGET_MS:.0f} ms\n")
+    print(f"median of {args.runs} warm runs; target {TARGET_MS:.0f} ms (market view {MARKET_TARGET_MS:.0f} ms)\n")
 
     period12 = kpis.weeks_period(weeks=12, today=today, zone=team.zone)
     measures: list[tuple[str, Callable[[], Any], Callable[[], Any] | None]] = [
@@ -250,8 +251,9 @@ def main(argv: list[str]) -> int:
     failed = False
     for label, ours, naive in measures:
         ours_ms, result = _median_ms(ours, args.runs)
-        verdict = "ok" if ours_ms <= TARGET_MS else "SLOW"
-        failed |= ours_ms > TARGET_MS
+        target = MARKET_TARGET_MS if label.startswith("market") else TARGET_MS
+        verdict = "ok" if ours_ms <= target else "SLOW"
+        failed |= ours_ms > target
         if naive is None or args.skip_naive:
             print(f"{label:<28} {ours_ms:>9.1f} {verdict:>8} {'-':>10} {'-':>11}")
             continue

@@ -304,17 +304,21 @@ def _percentile(values: QuerySet[Conversation], *, expression: ExpressionWrapper
 
 
 class PercentileDisc(Aggregate):
-    """PostgreSQL's ``percentile_disc(fraction) WITHIN GROUP (ORDER BY expression)``: the first value whose
-    cumulative share reaches ``fraction``, i.e. the nearest-rank percentile (rank ``⌈fraction × n⌉``)."""
+    """PostgreSQL's ``percentile_disc(ARRAY[fractions]) WITHIN GROUP (ORDER BY expression)``: for each fraction,
+    the first value whose cumulative share reaches it, i.e. the nearest-rank percentile (rank ``⌈fraction × n⌉``);
+    one sort answers every fraction. The result is the list of values, in the order of ``fractions``."""
 
     function = "PERCENTILE_DISC"
     name = "PercentileDisc"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        if not 0 < fraction <= 1:
-            raise ValueError("fraction must be in (0, 1]")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+    def __init__(self, expression: Any, fractions: tuple[float, ...], **extra: Any) -> None:
+        from django.contrib.postgres.fields import ArrayField
+
+        if not fractions or not all(0 < fraction <= 1 for fraction in fractions):
+            raise ValueError("fractions must be in (0, 1]")
+        listed = ", ".join(f"{float(fraction)!r}::float8" for fraction in fractions)
+        super().__init__(expression, fractions=listed, output_field=ArrayField(DurationField()), **extra)
 
 
 def percentiles_in_aggregate() -> bool:
@@ -332,9 +336,8 @@ def slice_kpis(scope: Slice, *, start: datetime, end: datetime, with_adherence: 
     answered_only, resolved_only = Q(first_response_at__isnull=False), Q(resolved_at__isnull=False)
     percentiles: dict[str, Any] = (
         {
-            "frt_median": PercentileDisc(_first_response(), 0.5, filter=answered_only),
-            "frt_p90": PercentileDisc(_first_response(), 0.9, filter=answered_only),
-            "resolution_median": PercentileDisc(_resolution(), 0.5, filter=resolved_only),
+            "first_response": PercentileDisc(_first_response(), (0.5, 0.9), filter=answered_only),
+            "resolution": PercentileDisc(_resolution(), (0.5,), filter=resolved_only),
         }
         if in_aggregate
         else {}
@@ -350,7 +353,10 @@ def slice_kpis(scope: Slice, *, start: datetime, end: datetime, with_adherence: 
         csat_mean=Avg("csat_score"),
         **percentiles,
     )
-    if not in_aggregate:
+    if in_aggregate:
+        row["frt_median"], row["frt_p90"] = row.pop("first_response") or (None, None)
+        (row["resolution_median"],) = row.pop("resolution") or (None,)
+    else:
         answered = conversations.filter(answered_only)
         resolved = conversations.filter(resolved_only)
         row["frt_median"] = _percentile(answered, expression=_first_response(), count=row["answered"], percent=50)
