@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from onboarding.models import CertificationGrant, Enrollment
 from supportops import access
@@ -201,8 +201,10 @@ def cycle_create(
     )
     cycle.full_clean()
     cycle.save()
-    PerformanceReview.objects.bulk_create(
-        PerformanceReview(cycle=cycle, agent=agent, manager=managers[agent.pk]) for agent in chosen
+    bulk_create_with_history(
+        [PerformanceReview(cycle=cycle, agent=agent, manager=managers[agent.pk]) for agent in chosen],
+        PerformanceReview,
+        default_user=user,
     )
     return cycle
 

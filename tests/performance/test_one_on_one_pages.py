@@ -41,6 +41,17 @@ def meeting(org) -> OneOnOne:
 # --- the list -------------------------------------------------------------------------------------------------------
 
 
+def test_the_list_shows_the_next_meeting_in_the_agents_own_zone_to_their_manager(org):
+    # given: agent_a1 works from New York (their team is in Singapore); the first 1:1 is 1 Dec 02:00 UTC
+    type(org.agent_a1).objects.filter(pk=org.agent_a1.pk).update(timezone="America/New_York")
+    org.agent_a1.refresh_from_db()
+    start(org)
+    # when
+    manager = squashed(client_for(org.manager_a).get("/one-on-ones/"))
+    # then: 30 Nov 21:00 in New York, not 1 Dec 10:00 in Singapore
+    assert "next 30 Nov 2026, 21:00 EST" in manager
+
+
 def test_the_list_shows_a_managers_series_and_the_agents_own(org, meeting):
     start(org, agent=org.agent_b2)
     services.action_item_add(meeting=meeting, user=org.manager_a, text="Read", owner=org.agent_a1.user)

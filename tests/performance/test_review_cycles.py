@@ -849,6 +849,17 @@ def test_moving_a_cycle_to_sign_off_records_each_review_in_its_history(org):
     assert set(cycle.reviews.values_list("status", flat=True)) == {"sign_off"}
 
 
+def test_creating_a_cycle_records_each_new_review_in_its_history(org):
+    # when
+    cycle = open_cycle(org)
+    # then: each review starts its history with its creation, by the cycle's creator
+    first = [review_of(cycle, agent).history.order_by("history_id").first() for agent in (org.agent_a1, org.agent_a2)]
+    assert [(record.history_type, record.status, record.history_user) for record in first] == [
+        ("+", "self_review", cycle.created_by),
+        ("+", "self_review", cycle.created_by),
+    ]
+
+
 def test_the_evidence_uses_the_agents_own_zone_for_its_period(org):
     # given agent_a1 in New York (their team is in Singapore) and a conversation on 31 March 20:00 New York time
     type(org.agent_a1).objects.filter(pk=org.agent_a1.pk).update(timezone="America/New_York")
