@@ -8,8 +8,10 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -71,10 +73,6 @@ def _selection(request: HttpRequest) -> Selection:
     teams = list(kpis.dashboard_teams(user=request.user, market_id=market.pk if market else None))
     team = next((item for item in teams if item.slug == request.GET.get("team")), teams[0] if teams else None)
     return Selection(teams=teams, team=team, weeks=weeks, markets=markets, market=market)
-
-
-def _period(team: Team, weeks: int) -> kpis.Period:
-    return kpis.weeks_period(weeks=weeks, today=timezone.now().astimezone(team.zone).date(), zone=team.zone)
 
 
 @dataclass(frozen=True)
@@ -196,10 +194,74 @@ def _trend_charts(weeks: list[kpis.WeekKPIs]) -> list[Chart]:
     ]
 
 
-def _drill_url(team: Team, period: kpis.Period, **filters: Any) -> str:
+@dataclass(frozen=True)
+class Subject:
+    """What a KPI page, its drill-down and its exports cover: one team, or a whole market (admins)."""
+
+    name: str
+    query: str
+    slug: str
+    scope: kpis.Slice
+    zone: ZoneInfo
+    back_url: str
+
+    @classmethod
+    def of_team(cls, team: Team) -> Subject:
+        return cls(
+            name=team.name, query=f"team={team.slug}", slug=team.slug, scope=kpis.Slice(team_id=team.pk),
+            zone=team.zone, back_url=f"{reverse('kpi-dashboard')}?team={team.slug}",
+        )  # fmt: skip
+
+    @classmethod
+    def of_market(cls, market: Market) -> Subject:
+        return cls(
+            name=market.name, query=f"market={market.code}", slug=f"market-{market.code}",
+            scope=kpis.Slice(market_id=market.pk), zone=market.zone,
+            back_url=f"{reverse('kpi-market')}?market={market.code}",
+        )  # fmt: skip
+
+
+def _subject(request: HttpRequest) -> tuple[Subject | None, int]:
+    """The team (``team=``, as on the dashboard) or the whole market (``market=`` without ``team=``; admins only:
+    anyone else is refused) a drill-down or an export covers, and the period in weeks."""
+    if "market" in request.GET and "team" not in request.GET:
+        if not access.is_admin(request.user):
+            raise PermissionDenied(kpis.WHOLE_SLICE_ADMIN_ONLY)
+        market = Market.objects.filter(code=request.GET["market"]).first()
+        return (Subject.of_market(market) if market else None), _weeks(request)
+    selection = _selection(request)
+    return (Subject.of_team(selection.team) if selection.team else None), selection.weeks
+
+
+def _drill_url(subject: Subject, period: kpis.Period, **filters: Any) -> str:
     query = "&".join(f"{key}={value}" for key, value in filters.items())
     base = reverse("kpi-conversations")
-    return f"{base}?team={team.slug}&start={period.first_day}&end={period.last_day}&{query}"
+    return f"{base}?{subject.query}&start={period.first_day}&end={period.last_day}&{query}"
+
+
+def _bars(subject: Subject, board: kpis.TeamDashboard | kpis.MarketDashboard) -> dict[str, Any]:
+    """The queue and driver bars and the backlog link of a team's or a market's page, each opening its
+    conversations."""
+    top_driver = max([driver.contacts for driver in board.drivers] + [1])
+    return {
+        "queues": [
+            {
+                "row": row,
+                "width": min(100.0, row.attainment_percent or 0),
+                "url": _drill_url(subject, board.period, queue=row.queue_id),
+            }
+            for row in board.queues
+        ],
+        "drivers": [
+            {
+                "driver": driver,
+                "width": round(100 * driver.contacts / top_driver, 1),
+                "url": _drill_url(subject, board.period, tag=driver.tag),
+            }
+            for driver in board.drivers
+        ],
+        "backlog_url": _drill_url(subject, board.period, open=1),
+    }
 
 
 @login_required
@@ -213,42 +275,26 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     if selection.team is not None:
         team = selection.team
         board = kpis.team_dashboard(team=team, weeks=selection.weeks, today=timezone.now().astimezone(team.zone).date())
-        top_driver = max([driver.contacts for driver in board.drivers] + [1])
+        subject = Subject.of_team(team)
         context.update(
             board=board,
             headlines=_headlines(board.current, board.previous),
             charts=_trend_charts(board.weeks),
-            queues=[
-                {
-                    "row": row,
-                    "width": min(100.0, row.attainment_percent or 0),
-                    "url": _drill_url(team, board.period, queue=row.queue_id),
-                }
-                for row in board.queues
-            ],
-            drivers=[
-                {
-                    "driver": driver,
-                    "width": round(100 * driver.contacts / top_driver, 1),
-                    "url": _drill_url(team, board.period, tag=driver.tag),
-                }
-                for driver in board.drivers
-            ],
-            backlog_url=_drill_url(team, board.period, open=1),
-            export_query=f"team={team.slug}&weeks={selection.weeks}",
+            export_query=f"{subject.query}&weeks={selection.weeks}",
+            **_bars(subject, board),
         )
     return render(request, "performance/kpi_dashboard.html", context)
 
 
-def _drill_conversations(request: HttpRequest, team: Team) -> tuple[QuerySet[Conversation], dict[str, Any]]:
+def _drill_conversations(request: HttpRequest, subject: Subject) -> tuple[QuerySet[Conversation], dict[str, Any]]:
     try:
         start = date.fromisoformat(request.GET.get("start", ""))
         end = date.fromisoformat(request.GET.get("end", ""))
     except ValueError:
-        end = timezone.now().astimezone(team.zone).date()
+        end = timezone.now().astimezone(subject.zone).date()
         start = end - timedelta(weeks=DEFAULT_WEEKS)
-    period = kpis.period_of_days(first_day=start, last_day=end, zone=team.zone)
-    conversations = kpis.slice_conversations(kpis.Slice(team_id=team.pk))
+    period = kpis.period_of_days(first_day=start, last_day=end, zone=subject.zone)
+    conversations = kpis.slice_conversations(subject.scope.with_agents())
     described: dict[str, Any] = {"start": start, "end": end}
     if request.GET.get("open"):
         conversations = conversations.filter(created_at__lt=period.end).exclude(resolved_at__lt=period.end)
@@ -256,7 +302,7 @@ def _drill_conversations(request: HttpRequest, team: Team) -> tuple[QuerySet[Con
     else:
         conversations = conversations.filter(created_at__gte=period.start, created_at__lt=period.end)
     queue_raw = request.GET.get("queue", "")
-    if queue_raw.isdigit():
+    if queue_raw.isascii() and queue_raw.isdigit():
         conversations = conversations.filter(queue_id=int(queue_raw))
         described["queue"] = Queue.objects.filter(pk=int(queue_raw)).values_list("name", flat=True).first()
     tag = request.GET.get("tag", "").strip()
@@ -269,23 +315,28 @@ def _drill_conversations(request: HttpRequest, team: Team) -> tuple[QuerySet[Con
 @login_required
 @require_GET
 def kpi_conversations(request: HttpRequest) -> HttpResponse:
-    """The conversations behind a queue's service level, a tag or the backlog (at most 100, newest first)."""
+    """The conversations behind a queue's service level, a tag or the backlog of a team or (admins) a market (at
+    most 100, newest first)."""
     if not kpis.can_see_team_dashboards(request.user):
         return _forbidden(request)
-    selection = _selection(request)
-    team = selection.team
-    context: dict[str, Any] = {"team": team}
-    if team is not None:
-        conversations, described = _drill_conversations(request, team)
+    try:
+        subject, _ = _subject(request)
+    except PermissionDenied:
+        return _forbidden(request)
+    context: dict[str, Any] = {"subject": subject}
+    if subject is not None:
+        conversations, described = _drill_conversations(request, subject)
         rows = list(
-            conversations.select_related("queue", "agent__user").order_by("-created_at", "-pk")[: DRILL_LIMIT + 1]
+            conversations.select_related("queue", "agent__user", "agent__team__market").order_by("-created_at", "-pk")[
+                : DRILL_LIMIT + 1
+            ]
         )
         context.update(rows=rows[:DRILL_LIMIT], more=len(rows) > DRILL_LIMIT, described=described, limit=DRILL_LIMIT)
     return render(request, "performance/kpi_conversations.html", context)
 
 
-def _export_rows(team: Team, weeks: int) -> list[list[Any]]:
-    period = _period(team, weeks)
+def _export_rows(subject: Subject, weeks: int) -> list[list[Any]]:
+    period = kpis.weeks_period(weeks=weeks, today=timezone.now().astimezone(subject.zone).date(), zone=subject.zone)
     return [
         [
             week.week.isoformat(),
@@ -299,37 +350,43 @@ def _export_rows(team: Team, weeks: int) -> list[list[Any]]:
             week.reviews,
             week.adherence_percent,
         ]
-        for week in kpis.team_weekly_trend(team=team, start=period.start, end=period.end)
+        for week in kpis.weekly_trend(subject.scope, zone=subject.zone, start=period.start, end=period.end)
     ]
 
 
 @login_required
 @require_GET
 def kpi_export_csv(request: HttpRequest) -> HttpResponse:
-    """The team's weekly KPI table as CSV (empty cells where there is no data)."""
+    """The weekly KPI table of a team or (admins) a market as CSV (empty cells where there is no data)."""
     if not kpis.can_see_team_dashboards(request.user):
         return _forbidden(request)
-    selection = _selection(request)
-    if selection.team is None:
+    try:
+        subject, weeks = _subject(request)
+    except PermissionDenied:
+        return _forbidden(request)
+    if subject is None:
         return _forbidden(request)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)
-    for row in _export_rows(selection.team, selection.weeks):
+    for row in _export_rows(subject, weeks):
         writer.writerow(["" if value is None else value for value in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="kpis-{selection.team.slug}-{selection.weeks}w.csv"'
+    response["Content-Disposition"] = f'attachment; filename="kpis-{subject.slug}-{weeks}w.csv"'
     return response
 
 
 @login_required
 @require_GET
 def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
-    """The team's weekly KPI table as an Excel workbook."""
+    """The weekly KPI table of a team or (admins) a market as an Excel workbook."""
     if not kpis.can_see_team_dashboards(request.user):
         return _forbidden(request)
-    selection = _selection(request)
-    if selection.team is None:
+    try:
+        subject, weeks = _subject(request)
+    except PermissionDenied:
+        return _forbidden(request)
+    if subject is None:
         return _forbidden(request)
     workbook = Workbook()
     sheet = workbook.active
@@ -338,14 +395,14 @@ def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
     sheet.append(EXPORT_HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in _export_rows(selection.team, selection.weeks):
+    for row in _export_rows(subject, weeks):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="kpis-{selection.team.slug}-{selection.weeks}w.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="kpis-{subject.slug}-{weeks}w.xlsx"'
     return response
 
 
@@ -363,14 +420,12 @@ def kpi_market(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"markets": markets, "market": market, "weeks": weeks}
     if market is not None:
         board = kpis.market_dashboard(market=market, weeks=weeks, today=timezone.now().astimezone(market.zone).date())
-        top_driver = max([driver.contacts for driver in board.drivers] + [1])
+        subject = Subject.of_market(market)
         context.update(
             board=board,
             headlines=_headlines(board.current, board.previous),
             charts=_trend_charts(board.weeks),
-            queues=[{"row": row, "width": min(100.0, row.attainment_percent or 0)} for row in board.queues],
-            drivers=[
-                {"driver": driver, "width": round(100 * driver.contacts / top_driver, 1)} for driver in board.drivers
-            ],
+            export_query=f"{subject.query}&weeks={weeks}",
+            **_bars(subject, board),
         )
     return render(request, "performance/kpi_market.html", context)

@@ -96,3 +96,22 @@ def test_a_leads_one_on_one_and_review_with_the_demo_data(demo, page: Page):
     live = services.review_evidence(PerformanceReview.objects.select_related("cycle", "agent__team").get(pk=review.pk))
     assert review.evidence["kpis"] == live["kpis"]
     assert review.evidence["kpis"]["contacts"] > 0
+
+
+def test_an_admin_goes_from_a_team_dashboard_to_its_market_and_back_to_another_team(demo, page: Page):
+    from supportops.models import Team
+
+    team = Team.objects.select_related("market").order_by("name").first()
+    assert team is not None
+    market_teams = list(Team.objects.filter(market=team.market).order_by("name").values_list("name", flat=True))
+    sign_in(page, demo, "admin")
+    page.goto(f"{demo}/kpis/?market={team.market.code}&team={team.slug}&weeks=4")
+    page.get_by_test_id("market-view").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(team.market.name)
+    rows = page.get_by_test_id("team-row")
+    expect(rows).to_have_count(len(market_teams))
+    expect(page.get_by_test_id("headline").first).to_contain_text("Contacts")
+    shot(page, "market-view")
+    rows.filter(has_text=market_teams[-1]).get_by_role("link").click()
+    expect(page.locator("#team")).to_have_value(Team.objects.get(name=market_teams[-1]).slug)
+    expect(page.get_by_test_id("weekly-table")).to_be_visible()

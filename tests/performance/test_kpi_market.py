@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from performance import kpis
 from scheduling.models import AdherenceDay
@@ -253,3 +256,65 @@ def test_the_teams_api_costs_the_same_queries_with_more_teams(org, market_week, 
     with django_assert_num_queries(8):
         response = client.get(TEAMS_API, params)
     assert [row["contacts"] for row in response.json()["teams"]] == [3, 1, 1, 1, 1]
+
+
+# --- drill-down and exports of a whole market -----------------------------------------------------------------------
+
+
+def test_the_market_views_bars_open_the_markets_conversations(org, client, market_week):
+    # given
+    client.force_login(org.admin)
+    page = client.get(reverse("kpi-market"), {"market": "sg", "weeks": "4"})
+    refund = next(item for item in page.context["drivers"] if item["driver"].tag == "refund")
+    queue = page.context["queues"][0]
+    # when
+    by_tag = client.get(refund["url"])
+    by_queue = client.get(queue["url"])
+    backlog = client.get(page.context["backlog_url"])
+    # then: the refund tag is a1's two conversations; the queue has all four, Bravo's included; none is open
+    assert refund["url"].startswith(f"{reverse('kpi-conversations')}?market=sg&start=")
+    assert [(row.agent.user.username, row.tags) for row in by_tag.context["rows"]] == [
+        ("agent_a1", ["refund", "card"]),
+        ("agent_a1", ["refund"]),
+    ]
+    assert sorted(row.agent.user.username for row in by_queue.context["rows"]) == [
+        "agent_a1", "agent_a1", "agent_a2", "agent_b1",
+    ]  # fmt: skip
+    assert backlog.context["rows"] == []
+    text = by_tag.content.decode()
+    assert "Conversations · Singapore" in text
+    assert 'href="/kpis/market/?market=sg"' in text
+    # times in the market's zone: a1's newest refund conversation began at 00:01 on the week's first day
+    first = market_week.first_day
+    assert f'{first.day} {first:%b}, 00:01 <span class="tz">UTC+8</span>' in text
+
+
+@pytest.mark.parametrize("route", ["kpi-conversations", "kpi-export-csv", "kpi-export-xlsx"])
+def test_only_admins_drill_into_or_export_a_whole_market(org, client, market_week, route):
+    # given
+    client.force_login(org.manager_a)
+    # when
+    response = client.get(reverse(route), {"market": "sg"})
+    # then
+    assert response.status_code == 403
+    assert "The KPI dashboard is for managers and admins" in response.content.decode()
+
+
+def test_a_markets_weekly_table_exports_as_csv_and_excel(org, client, market_week):
+    # given
+    client.force_login(org.admin)
+    # when
+    as_csv = client.get(reverse("kpi-export-csv"), {"market": "sg", "weeks": "4"})
+    as_xlsx = client.get(reverse("kpi-export-xlsx"), {"market": "sg", "weeks": "4"})
+    unknown = client.get(reverse("kpi-export-csv"), {"market": "nowhere"})
+    # then: the last week holds the four conversations, three of them within the 60 s target
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode())))
+    assert as_csv["Content-Disposition"] == 'attachment; filename="kpis-market-sg-4w.csv"'
+    assert len(rows) == 5
+    assert rows[4][1] == "4"
+    assert rows[4][6] == "75.0"
+    assert rows[4][9] == "87.5"
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert as_xlsx["Content-Disposition"] == 'attachment; filename="kpis-market-sg-4w.xlsx"'
+    assert [row[1] for row in sheet.iter_rows(values_only=True)][1:] == [0, 0, 0, 4]
+    assert unknown.status_code == 403
