@@ -14,11 +14,9 @@ from openpyxl import load_workbook
 from performance import kpis
 from tests.access import api_client_for
 from tests.factories import ConversationFactory, QueueFactory
+from tests.performance.queries import PERCENTILE_QUERIES
 
 API = "/api/performance/kpis/"
-
-# Three more queries where the database has no percentile aggregate (SQLite): one per percentile.
-PERCENTILE_QUERIES = 0 if kpis.percentiles_in_aggregate() else 3
 
 
 def _recent(org, *, count: int, tag: str = "billing"):

@@ -14,6 +14,7 @@ from performance.models import Rating, Review, ReviewStatus
 from supportops.choices import AgentStatus, Channel
 from tests.factories import AgentFactory, ConversationFactory, MarketFactory, QueueFactory, TeamFactory, UserFactory
 from tests.performance.qa import build_scorecard
+from tests.performance.queries import PERCENTILE_QUERIES
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 END = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
@@ -33,9 +34,6 @@ ROWS = [
     (0, "email", 3600, 120, 300, 0, None, []),
     (0, "email", 10800, None, None, 0, None, []),
 ]
-
-# Three more queries where the database has no percentile aggregate (SQLite): one per percentile.
-PERCENTILE_QUERIES = 0 if kpis.percentiles_in_aggregate() else 3
 
 
 def make_conversation(agent, queue, *, created, response, resolved, handle=None, reopens=0, csat=None, tags=()):
