@@ -223,7 +223,10 @@ class Subject:
 
 def _subject(request: HttpRequest) -> tuple[Subject | None, int]:
     """The team (``team=``, as on the dashboard) or the whole market (``market=`` without ``team=``; admins only:
-    anyone else is refused) a drill-down or an export covers, and the period in weeks."""
+    anyone else is refused) a drill-down or an export covers, and the period in weeks. Agents and QA reviewers are
+    refused (``PermissionDenied``); None when there is no such team or market."""
+    if not kpis.can_see_team_dashboards(request.user):
+        raise PermissionDenied(kpis.MANAGED_ONLY)
     if "market" in request.GET and "team" not in request.GET:
         if not access.is_admin(request.user):
             raise PermissionDenied(kpis.WHOLE_SLICE_ADMIN_ONLY)
@@ -239,11 +242,15 @@ def _drill_url(subject: Subject, period: kpis.Period, **filters: Any) -> str:
     return f"{base}?{subject.query}&start={period.first_day}&end={period.last_day}&{query}"
 
 
-def _bars(subject: Subject, board: kpis.TeamDashboard | kpis.MarketDashboard) -> dict[str, Any]:
-    """The queue and driver bars and the backlog link of a team's or a market's page, each opening its
-    conversations."""
+def _board_context(subject: Subject, board: kpis.TeamDashboard | kpis.MarketDashboard, weeks: int) -> dict[str, Any]:
+    """What a team's or a market's page shows beyond its board: headlines, trend charts, the export links, the queue
+    and driver bars and the backlog link (each opening its conversations)."""
     top_driver = max([driver.contacts for driver in board.drivers] + [1])
     return {
+        "board": board,
+        "headlines": _headlines(board.current, board.previous),
+        "charts": _trend_charts(board.weeks),
+        "export_query": f"{subject.query}&weeks={weeks}",
         "queues": [
             {
                 "row": row,
@@ -275,14 +282,7 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     if selection.team is not None:
         team = selection.team
         board = kpis.team_dashboard(team=team, weeks=selection.weeks, today=timezone.now().astimezone(team.zone).date())
-        subject = Subject.of_team(team)
-        context.update(
-            board=board,
-            headlines=_headlines(board.current, board.previous),
-            charts=_trend_charts(board.weeks),
-            export_query=f"{subject.query}&weeks={selection.weeks}",
-            **_bars(subject, board),
-        )
+        context.update(_board_context(Subject.of_team(team), board, selection.weeks))
     return render(request, "performance/kpi_dashboard.html", context)
 
 
@@ -317,8 +317,6 @@ def _drill_conversations(request: HttpRequest, subject: Subject) -> tuple[QueryS
 def kpi_conversations(request: HttpRequest) -> HttpResponse:
     """The conversations behind a queue's service level, a tag or the backlog of a team or (admins) a market (at
     most 100, newest first)."""
-    if not kpis.can_see_team_dashboards(request.user):
-        return _forbidden(request)
     try:
         subject, _ = _subject(request)
     except PermissionDenied:
@@ -358,8 +356,6 @@ def _export_rows(subject: Subject, weeks: int) -> list[list[Any]]:
 @require_GET
 def kpi_export_csv(request: HttpRequest) -> HttpResponse:
     """The weekly KPI table of a team or (admins) a market as CSV (empty cells where there is no data)."""
-    if not kpis.can_see_team_dashboards(request.user):
-        return _forbidden(request)
     try:
         subject, weeks = _subject(request)
     except PermissionDenied:
@@ -380,8 +376,6 @@ def kpi_export_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kpi_export_xlsx(request: HttpRequest) -> HttpResponse:
     """The weekly KPI table of a team or (admins) a market as an Excel workbook."""
-    if not kpis.can_see_team_dashboards(request.user):
-        return _forbidden(request)
     try:
         subject, weeks = _subject(request)
     except PermissionDenied:
@@ -420,12 +414,5 @@ def kpi_market(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"markets": markets, "market": market, "weeks": weeks}
     if market is not None:
         board = kpis.market_dashboard(market=market, weeks=weeks, today=timezone.now().astimezone(market.zone).date())
-        subject = Subject.of_market(market)
-        context.update(
-            board=board,
-            headlines=_headlines(board.current, board.previous),
-            charts=_trend_charts(board.weeks),
-            export_query=f"{subject.query}&weeks={weeks}",
-            **_bars(subject, board),
-        )
+        context.update(_board_context(Subject.of_market(market), board, weeks))
     return render(request, "performance/kpi_market.html", context)
