@@ -515,6 +515,21 @@ def _open_structure(profile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------------------------------------
 # Methods
+METHOD_LABELS = {
+    "auto": "Automatic (best backtest)",
+    "seasonal_naive": "Seasonal naive",
+    "robust_profile": "Robust weekly profile",
+    "weekday_smoothed": "Smoothed weekday totals",
+    "daily_profile_ets": "Holt-Winters daily totals",
+    "mstl": "MSTL (daily and weekly seasonality)",
+}
+
+
+def method_label(name: str) -> str:
+    """How a forecasting method is named to people (pages, notes); the name itself on the command line."""
+    return METHOD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 # --------------------------------------------------------------------------------------------------------
 
 
@@ -1044,6 +1059,7 @@ __all__ = [
     "INTERVAL_MINUTES_CHOICES",
     "MAX_HORIZON_DAYS",
     "METHODS",
+    "METHOD_LABELS",
     "Backtest",
     "DailyProfileEts",
     "ForecastMethod",
@@ -1057,6 +1073,7 @@ __all__ = [
     "SkippedMethod",
     "VolumeSeries",
     "apply_adjustments",
+    "method_label",
     "backtest",
     "choose",
     "forecast",

@@ -21,6 +21,7 @@ from supportops.choices import CONCURRENT_CHANNELS
 from supportops.models import Queue
 
 from . import forecasting
+from .forecasting import METHOD_LABELS, method_label
 from .grid import AmbiguousLocalTime, NonexistentLocalTime, PlanningGrid, local_to_utc
 from .models import StaffingSettings
 
@@ -28,21 +29,7 @@ DEFAULT_HORIZON_DAYS = 28
 HISTORY_BUILD_DAYS = 84
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
-METHOD_LABELS = {
-    "auto": "Automatic (best backtest)",
-    "seasonal_naive": "Seasonal naive",
-    "robust_profile": "Robust weekly profile",
-    "weekday_smoothed": "Smoothed weekday totals",
-    "daily_profile_ets": "Holt-Winters daily totals",
-    "mstl": "MSTL (daily and weekly seasonality)",
-}
-
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
-
-
-def method_label(name: str) -> str:
-    """How a forecasting method is named on the page."""
-    return METHOD_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def parse_iso_week(text: str) -> date:

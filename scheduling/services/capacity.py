@@ -477,7 +477,7 @@ def forecast_compute(*, forecast: Forecast, progress: ProgressCallback) -> dict[
         ]
         forecast.notes = [
             *result.notes,
-            *(f"{skip.method} skipped: {skip.reason}" for skip in result.skipped),
+            *(f"{forecasting.method_label(skip.method)} skipped: {skip.reason}" for skip in result.skipped),
             *aht_notes,
         ]
         forecast.save()

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from scheduling import erlang, services
+from scheduling.forecasting import METHOD_LABELS
 from scheduling.models import Forecast, StaffingSettings
 from tests.access import RoleCase, api_client_for, assert_role_access
 from tests.scheduling.history import seed_history
@@ -330,3 +331,19 @@ def test_a_queue_with_only_quiet_history_is_forecast_with_the_channels_usual_aht
     assert forecast.job.status == "succeeded"
     assert set(forecast.intervals.values_list("volume", "aht_seconds", "required_agents")) == {(0.0, 540.0, 0)}
     assert forecast.notes[-1].endswith("planned with 540 s, the usual for Chat.")
+
+
+def test_methods_skipped_for_short_history_are_named_as_on_the_page(org, queues, django_capture_on_commit_callbacks):
+    # given: five weeks of history, too short for the 28-day methods' backtests
+    services.volume_history_build(queue=queues.alpha, first_day=date(2026, 2, 2), last_day=date(2026, 3, 8))
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast = services.forecast_request(queue=queues.alpha, horizon_days=1, method="auto")
+    # then
+    forecast.refresh_from_db()
+    reason = "needs 28 days of history before each of the 3 backtest origins; the earliest has 14"
+    assert [note for note in forecast.notes if " skipped: " in note] == [
+        f"{METHOD_LABELS['daily_profile_ets']} skipped: {reason}",
+        f"{METHOD_LABELS['mstl']} skipped: {reason}",
+    ]
+    assert METHOD_LABELS["mstl"] == "MSTL (daily and weekly seasonality)"
