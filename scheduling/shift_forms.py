@@ -221,7 +221,8 @@ class TimeOffForm(forms.Form):
 
 
 class SwapProposeForm(forms.Form):
-    """Offer one of my future published shifts to a teammate, optionally for one of theirs."""
+    """Offer one of my future published shifts to a teammate, optionally for one of theirs (both as last published:
+    a manager's unpublished edit never shows here)."""
 
     shift = forms.TypedChoiceField(
         label="My shift",
@@ -248,7 +249,7 @@ class SwapProposeForm(forms.Form):
         self,
         *args: Any,
         zone: ZoneInfo,
-        my_shifts: Iterable[Any],
+        my_shifts: Iterable[PublishedShift],
         peers: Sequence[Agent],
         peer_shifts: Iterable[PublishedShift],
         **kwargs: Any,
@@ -257,10 +258,7 @@ class SwapProposeForm(forms.Form):
         self.fields["shift"].choices = [  # type: ignore[attr-defined]
             ("", "Choose…"),
             *(
-                (
-                    shift.pk,
-                    shift_span_label(shift.starts_at, shift.ends_at, zone, shift.queue.name if shift.queue else ""),
-                )
+                (shift.shift_id, shift_span_label(shift.starts_at, shift.ends_at, zone, shift.queue_name))
                 for shift in my_shifts
             ),
         ]

@@ -638,6 +638,12 @@ def _week_groups(agent: Agent, shifts: list[Any], now: datetime) -> list[ShiftGr
     return [ShiftGroup(title=title, shifts=items) for title, items in groups.items() if items or title != "Later"]
 
 
+def _as_published(shifts: list[Shift]) -> list[selectors.PublishedShift]:
+    """The shifts as last published (what the agent sees), in start order."""
+    published = selectors.published_versions_of(shifts)
+    return sorted((published[shift.pk] for shift in shifts if shift.pk in published), key=lambda item: item.starts_at)
+
+
 def _swap_form(agent: Agent, now: datetime, data: Any = None) -> SwapProposeForm:
     """The swap form: my future published shifts in no open swap, my teammates, and their future published shifts
     in no open swap."""
@@ -654,7 +660,7 @@ def _swap_form(agent: Agent, now: datetime, data: Any = None) -> SwapProposeForm
     return SwapProposeForm(
         data,
         zone=agent.zone,
-        my_shifts=list(selectors.swappable_shifts(agent=agent, now=now)),
+        my_shifts=_as_published(list(selectors.swappable_shifts(agent=agent, now=now))),
         peers=list(selectors.swap_peer_choices(agent=agent)),
         peer_shifts=peer_shifts,
     )
@@ -673,6 +679,7 @@ def _my_schedule(
     mine = selectors.swap_list(user=user).filter(Q(requester=agent) | Q(peer=agent))
     offered_to_me = list(mine.filter(peer=agent, status=SwapStatus.PROPOSED))
     my_swaps = list(mine.exclude(peer=agent, status=SwapStatus.PROPOSED)[:RECENT_SWAPS])
+    selectors.swaps_as_published([*offered_to_me, *my_swaps])
     feed = selectors.calendar_feed_list(user=user).filter(agent=agent, revoked_at__isnull=True).first()
     feed_url = webcal_url = ""
     if feed is not None:

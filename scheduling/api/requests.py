@@ -344,15 +344,27 @@ class TimeOffViewSet(
 # --- swaps -----------------------------------------------------------------------------------------------------
 
 
+class SwapShiftSerializer(serializers.Serializer[Any]):
+    """A swap's shift as last published (what its agents see; a manager's unpublished edit never shows here)."""
+
+    id = serializers.IntegerField(read_only=True)
+    agent_id = serializers.IntegerField(read_only=True)
+    schedule_id = serializers.IntegerField(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
+    queue_name = serializers.CharField(read_only=True)
+
+
 class SwapSerializer(serializers.ModelSerializer[ShiftSwap]):
-    """A shift swap: ``shift`` offered by the requester to the peer, for ``peer_shift`` or for nothing."""
+    """A shift swap: ``shift`` offered by the requester to the peer, for ``peer_shift`` or for nothing; both as
+    last published."""
 
     requester_id = serializers.IntegerField(read_only=True)
     requester_name = serializers.CharField(source="requester.display_name", read_only=True)
     peer_id = serializers.IntegerField(read_only=True)
     peer_name = serializers.CharField(source="peer.display_name", read_only=True)
-    shift = ShiftBriefSerializer(read_only=True)
-    peer_shift = ShiftBriefSerializer(read_only=True, allow_null=True)
+    shift = SwapShiftSerializer(source="shown_shift", read_only=True)
+    peer_shift = SwapShiftSerializer(source="shown_peer_shift", read_only=True, allow_null=True)
     decided_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -378,6 +390,11 @@ class SwapSerializer(serializers.ModelSerializer[ShiftSwap]):
     def get_decided_by(self, swap: ShiftSwap) -> str | None:
         user = swap.decided_by
         return (user.get_full_name() or user.username) if user else None
+
+    def to_representation(self, instance: ShiftSwap) -> dict[str, Any]:
+        if not hasattr(instance, "shown_shift"):  # a single swap; lists prepare their page in one query
+            selectors.swaps_as_published([instance])
+        return super().to_representation(instance)
 
 
 class SwapInSerializer(serializers.Serializer[Any]):
@@ -430,6 +447,12 @@ class SwapViewSet(
 
     def get_queryset(self) -> QuerySet[ShiftSwap]:
         return selectors.swap_list(user=self.request.user)
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            selectors.swaps_as_published(page)
+        return page
 
     @extend_schema(request=SwapInSerializer, responses={201: SwapSerializer, 400: _FIELD_ERRORS})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,11 +23,12 @@ from ..models import (
     SwapStatus,
     TimeOffRequest,
 )
-from .shifts import PublishedShift, published_shifts
+from .shifts import PublishedShift, published_shifts, published_versions_of
 
 __all__ = [
     "Approvals",
     "OverlappingShift",
+    "ShownShift",
     "SwapInboxItem",
     "TimeOffInboxItem",
     "approvals_for",
@@ -35,6 +37,7 @@ __all__ = [
     "swap_list",
     "swap_peer_choices",
     "swappable_shifts",
+    "swaps_as_published",
     "time_off_list",
 ]
 
@@ -71,6 +74,43 @@ def swap_list(*, user: Any) -> QuerySet[ShiftSwap]:
         .select_related("requester__user", "peer__user", "shift__queue", "peer_shift__queue", "decided_by")
         .order_by("-created_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class ShownShift:
+    """A swap's shift as its agents see it: as its schedule last published it (the live row only when no
+    publication shows it), so a manager's unpublished edit never shows through a swap."""
+
+    id: int
+    agent_id: int
+    schedule_id: int
+    starts_at: datetime
+    ends_at: datetime
+    queue_name: str
+
+
+def _shown(shift: Shift, published: dict[int, PublishedShift]) -> ShownShift:
+    entry = published.get(shift.pk)
+    if entry is None:
+        return ShownShift(
+            shift.pk, shift.agent_id, shift.schedule_id, shift.starts_at, shift.ends_at,
+            shift.queue.name if shift.queue else "",
+        )  # fmt: skip
+    return ShownShift(shift.pk, entry.agent_id, shift.schedule_id, entry.starts_at, entry.ends_at, entry.queue_name)
+
+
+def swaps_as_published(swaps: Sequence[ShiftSwap]) -> Sequence[ShiftSwap]:
+    """Set ``shown_shift`` and ``shown_peer_shift`` (None without one) on each swap: its shifts as last published
+    (one query for all)."""
+    published = published_versions_of(
+        [swap.shift for swap in swaps] + [swap.peer_shift for swap in swaps if swap.peer_shift_id]
+    )
+    for swap in swaps:
+        swap.shown_shift = _shown(swap.shift, published)  # type: ignore[attr-defined]
+        swap.shown_peer_shift = (  # type: ignore[attr-defined]
+            _shown(swap.peer_shift, published) if swap.peer_shift is not None else None
+        )
+    return swaps
 
 
 def booked_activity_list(*, user: Any) -> QuerySet[BookedActivity]:

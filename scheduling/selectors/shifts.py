@@ -118,6 +118,24 @@ def published_shifts(
     return shifts
 
 
+def published_versions_of(shifts: Iterable[Any]) -> dict[int, PublishedShift]:
+    """Each given shift (anything with ``pk`` and ``schedule_id``) as its schedule last published it, by shift id
+    (one query); a shift its schedule's latest publication does not show is left out. What agents see of a shift
+    that a manager edited after publishing."""
+    wanted = {shift.pk: shift.schedule_id for shift in shifts if shift is not None}
+    if not wanted:
+        return {}
+    versions = ScheduleVersion.objects.filter(
+        schedule_id__in=set(wanted.values()), number=F("schedule__version")
+    ).select_related("schedule")
+    return {
+        entry["id"]: _published(entry, version)
+        for version in versions
+        for entry in version.shifts
+        if wanted.get(entry["id"]) == version.schedule_id
+    }
+
+
 # --- the week as slots -----------------------------------------------------------------------------------------
 
 

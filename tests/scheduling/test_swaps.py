@@ -537,12 +537,13 @@ def test_the_swap_list_costs_the_same_queries_whatever_the_number(org, week, dja
     client = api_client_for(user)
     swap(org, week.a1_wednesday, org.agent_a2, week.a2_thursday, status=SwapStatus.APPROVED)
     client.get(URL)
-    with django_assert_num_queries(4):  # token + user, roles, count, page with agents, shifts, queues, decider
+    # token + user, roles, count, page with agents, shifts, queues, decider, the published versions of its shifts
+    with django_assert_num_queries(5):
         assert client.get(URL).status_code == 200
     for _ in range(5):
         swap(org, week.a1_monday, AgentFactory(team=org.team_a), status=SwapStatus.REFUSED)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(client.get(URL).json()["results"]) >= 6
 
 
@@ -558,3 +559,30 @@ def test_a_trade_of_overlapping_shifts_passes_the_postgresql_exclusion_constrain
     ) == sorted(
         [(org.agent_a2.pk, datetime(2030, 6, 3, 1, tzinfo=UTC)), (org.agent_a1.pk, datetime(2030, 6, 3, 5, tzinfo=UTC))]
     )
+
+
+def test_a_managers_unpublished_edit_never_shows_through_a_swap(org, week, client):
+    # given: Ann offers Wednesday 09:00-17:00 to Ben for his Thursday; the manager then moves both shifts, and Ann's
+    # Monday, two hours later without publishing
+    offered = swap(org, week.a1_wednesday, org.agent_a2, week.a2_thursday)
+    for shift in (week.a1_wednesday, week.a2_thursday, week.a1_monday):
+        Shift.objects.filter(pk=shift.pk).update(
+            starts_at=shift.starts_at + timedelta(hours=2), ends_at=shift.ends_at + timedelta(hours=2)
+        )
+        Schedule.objects.filter(pk=shift.schedule_id).update(has_unpublished_changes=True)
+    # when
+    listed = api_client_for(org.agent_a2.user).get(URL).json()["results"]
+    one = api_client_for(org.agent_a1.user).get(f"{URL}{offered.pk}/").json()
+    client.force_login(org.agent_a2.user)
+    page = client.get("/schedule/me/").content.decode()
+    client.force_login(org.agent_a1.user)
+    my_choices = client.get("/schedule/me/").context["page"].swap_form.fields["shift"].choices[1:]
+    # then: the published times, everywhere the agents look
+    published = {"starts_at": "2030-06-05T01:00:00Z", "ends_at": "2030-06-05T09:00:00Z"}
+    assert {key: listed[0]["shift"][key] for key in published} == published
+    assert {key: one["shift"][key] for key in published} == published
+    assert one["peer_shift"]["starts_at"] == "2030-06-06T01:00:00Z"
+    assert "Wed 5 Jun, 09:00–17:00" in page
+    assert "Thu 6 Jun, 09:00–17:00" in page
+    assert "11:00–19:00" not in page
+    assert my_choices == [(week.a1_monday.pk, "Mon 3 Jun, 09:00–17:00")]  # Wednesday is in the open swap
