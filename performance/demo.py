@@ -127,8 +127,9 @@ def _ratings(rng: random.Random, skill: float, criteria: list[Criterion]) -> dic
 
 
 @transaction.atomic
-def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemoSummary:
-    """Seed the scorecard, QA settings, past weekly cycles with submitted reviews, and a sampling rule per team."""
+def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None, now: datetime | None = None) -> QADemoSummary:
+    """Seed the scorecard, QA settings, past weekly cycles with submitted reviews, and a sampling rule per team.
+    Weeks are each team's local weeks as of ``now`` (default: the present)."""
     say = say or (lambda message: None)
     rng = random.Random(seed)
     summary = QADemoSummary()
@@ -136,9 +137,10 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
     spec = services.scorecard_spec(services.version_with_criteria(version.pk))
     criteria = list(Criterion.objects.filter(section__version=version).select_related("section"))
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
-    today = timezone.localdate()
-    this_monday = today - timedelta(days=today.weekday())
+    now = now or timezone.now()
     for team in Team.objects.filter(qa_reviewers__isnull=False).distinct().order_by("name"):
+        today = now.astimezone(team.zone).date()  # the team's weeks end at its own midnight
+        this_monday = today - timedelta(days=today.weekday())
         reviewer = team.qa_reviewers.order_by("pk").first()
         assert reviewer is not None
         qa_settings = QASettings.objects.create(team=team, coaching_threshold_percent=Decimal(80))
@@ -181,7 +183,7 @@ def seed_qa(*, weeks: int = 6, seed: int = 11, say: Say | None = None) -> QADemo
                 values = _ratings(rng, skill[agent.pk], criteria)
                 result = scoring.score_review(spec, values)
                 submitted = datetime.combine(start + timedelta(days=7 + rng.randint(0, 3)), time(10), tzinfo=team.zone)
-                submitted = min(submitted, timezone.now() - timedelta(hours=1))
+                submitted = min(submitted, now - timedelta(hours=1))
                 score = services.score_to_decimal(result.score)
                 low = score is not None and score < Decimal(80)
                 reviews.append(

@@ -52,3 +52,27 @@ def test_the_qa_demo_seeds_a_scorecard_reviews_and_a_queue_and_loads_once(org):
     assert skipped.getvalue().strip() == "QA data already exists; leaving it as it is (--if-empty)."
     with pytest.raises(CommandError, match="Scorecards already exist"):
         call_command("seed_qa", stdout=StringIO())
+
+
+def test_the_qa_demo_samples_each_teams_own_last_week_when_utc_is_a_day_ahead(org):
+    # given: Monday 00:30 UTC, when it is still Sunday evening in São Paulo and Monday morning in Singapore
+    from datetime import UTC, date, datetime
+
+    from performance.demo import seed_qa
+    from performance.models import SamplingCycle
+    from tests.factories import MarketFactory, TeamFactory
+
+    sao_paulo = TeamFactory(
+        name="BR Chat", slug="br-chat", market=MarketFactory(code="br", timezone="America/Sao_Paulo"),
+        timezone="America/Sao_Paulo", qa_reviewers=[org.qa],
+    )  # fmt: skip
+    now = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+    # when
+    seed_qa(weeks=1, now=now)
+    # then: São Paulo samples the week that ended a week ago Sunday; Singapore the week that just ended
+    opened = {
+        cycle.rule.team.slug: (cycle.period_start, cycle.period_end)
+        for cycle in SamplingCycle.objects.select_related("rule__team").order_by("period_start")
+    }
+    assert opened[sao_paulo.slug] == (date(2026, 11, 9), date(2026, 11, 15))
+    assert opened["alpha"] == (date(2026, 11, 16), date(2026, 11, 22))
