@@ -25,6 +25,6 @@ def open_sampling_cycles() -> dict[str, int]:
 
 @shared_task(name="performance.tasks.build_weekly_snapshots")
 def build_weekly_snapshots(today: str | None = None) -> dict[str, int]:
-    """Mondays: last week's snapshot for every team manager and admin, e-mailed once (idempotent per week).
-    ``today`` (YYYY-MM-DD) replays a given Monday."""
+    """Hourly: each team manager's and admin's snapshot of the latest week that has ended in all of their teams'
+    zones, e-mailed once (idempotent per week). ``today`` (YYYY-MM-DD, a Monday) replays the week before it."""
     return snapshots.snapshots_build_all(today=date.fromisoformat(today) if today else None)

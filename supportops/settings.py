@@ -169,7 +169,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "performance-weekly-snapshots": {
         "task": "performance.tasks.build_weekly_snapshots",
-        "schedule": crontab(minute=0, hour=2, day_of_week="mon"),
+        # Hourly: a recipient's week is over once it has ended in all of their teams' zones; building twice is a no-op.
+        "schedule": crontab(minute=5),
     },
 }
 

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
@@ -35,7 +36,7 @@ from supportops.models import Team
 from .. import kpis
 from ..models import OPEN_DISPUTE_STATUSES, Dispute, WeeklySnapshot
 
-__all__ = ["TeamWeek", "snapshot_build", "snapshot_data", "snapshots_build_all", "week_monday"]
+__all__ = ["TeamWeek", "last_full_week", "snapshot_build", "snapshot_data", "snapshots_build_all", "week_monday"]
 
 
 def week_monday(day: date) -> date:
@@ -146,9 +147,7 @@ def snapshot_build(*, recipient: User, monday: date, send: bool = True) -> Weekl
     if existing is not None:
         return existing
     leadership = access.is_admin(recipient)
-    teams = list(
-        (Team.objects.all() if leadership else Team.objects.filter(managers=recipient)).select_related("market")
-    )
+    teams = _recipient_teams(recipient)
     data = snapshot_data(teams=sorted(teams, key=lambda team: team.name), monday=monday)
     html = render_to_string(
         "performance/snapshot_email.html",
@@ -172,15 +171,33 @@ def snapshot_build(*, recipient: User, monday: date, send: bool = True) -> Weekl
     return snapshot
 
 
-def snapshots_build_all(*, today: date | None = None) -> dict[str, int]:
-    """The beat task's work: last week's snapshot for every manager of a team and every admin (idempotent)."""
-    today = today or timezone.localdate()
-    monday = week_monday(today) - timedelta(days=7)
+def _recipient_teams(recipient: User) -> list[Team]:
+    leadership = access.is_admin(recipient)
+    teams = Team.objects.all() if leadership else Team.objects.filter(managers=recipient)
+    return list(teams.select_related("market"))
+
+
+def last_full_week(*, teams: list[Team], now: datetime) -> date:
+    """The Monday of the latest week that has ended in every one of the teams' zones (the UTC week without
+    teams)."""
+    zones = [team.zone for team in teams] or [ZoneInfo("UTC")]
+    return min(week_monday(now.astimezone(zone).date()) for zone in zones) - timedelta(days=7)
+
+
+def snapshots_build_all(*, today: date | None = None, now: datetime | None = None) -> dict[str, int]:
+    """The beat task's work (hourly): for every manager of a team and every admin, the snapshot of the latest week
+    that has ended in all of their teams' zones, built and e-mailed once; ``today`` (a Monday) builds the week
+    before it for everyone instead (a replay)."""
+    now = now or timezone.now()
     recipients = User.objects.filter(is_active=True).filter(
         Q(managed_teams__isnull=False) | Q(is_superuser=True) | Q(groups__name="Admin")
     )
     built = existing = 0
     for recipient in recipients.distinct().order_by("pk"):
+        if today is not None:
+            monday = week_monday(today) - timedelta(days=7)
+        else:
+            monday = last_full_week(teams=_recipient_teams(recipient), now=now)
         already = WeeklySnapshot.objects.filter(recipient=recipient, week_start=monday).exists()
         snapshot_build(recipient=recipient, monday=monday)
         existing += already

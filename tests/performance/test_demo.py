@@ -62,7 +62,7 @@ def test_the_qa_demo_samples_each_teams_own_last_week_when_utc_is_a_day_ahead(or
     from performance.models import SamplingCycle
     from tests.factories import MarketFactory, TeamFactory
 
-    sao_paulo = TeamFactory(
+    TeamFactory(
         name="BR Chat", slug="br-chat", market=MarketFactory(code="br", timezone="America/Sao_Paulo"),
         timezone="America/Sao_Paulo", qa_reviewers=[org.qa],
     )  # fmt: skip
@@ -74,5 +74,5 @@ def test_the_qa_demo_samples_each_teams_own_last_week_when_utc_is_a_day_ahead(or
         cycle.rule.team.slug: (cycle.period_start, cycle.period_end)
         for cycle in SamplingCycle.objects.select_related("rule__team").order_by("period_start")
     }
-    assert opened[sao_paulo.slug] == (date(2026, 11, 9), date(2026, 11, 15))
+    assert opened["br-chat"] == (date(2026, 11, 9), date(2026, 11, 15))
     assert opened["alpha"] == (date(2026, 11, 16), date(2026, 11, 22))

@@ -126,3 +126,39 @@ def test_the_beat_task_builds_last_weeks_snapshots(org, week):
 
     assert result == {"built": 3, "existing": 0}
     assert set(WeeklySnapshot.objects.values_list("week_start", flat=True)) == {MONDAY}
+
+
+def test_each_recipient_gets_the_week_once_it_has_ended_in_all_of_their_teams_zones(org, week):
+    # given: a São Paulo team (UTC-3) managed by manager_b, besides Alpha in Singapore (UTC+8)
+    from tests.factories import MarketFactory, TeamFactory
+
+    TeamFactory(
+        name="BR Chat", slug="br-chat", market=MarketFactory(code="br", timezone="America/Sao_Paulo"),
+        timezone="America/Sao_Paulo", managers=[org.manager_b],
+    )  # fmt: skip
+
+    def weeks() -> dict[str, list[date]]:
+        found: dict[str, list[date]] = {}
+        for recipient, start in WeeklySnapshot.objects.order_by("week_start").values_list(
+            "recipient__username", "week_start"
+        ):
+            found.setdefault(recipient, []).append(start)
+        return found
+
+    # when: Monday 23 Nov 00:30 UTC: Monday morning in Singapore, still Sunday evening in São Paulo
+    first = services.snapshots_build_all(now=datetime(2026, 11, 23, 0, 30, tzinfo=UTC))
+    # then: manager_a (Alpha only) gets last week; manager_b and the admin (every team) the week before
+    assert weeks() == {
+        "manager_a": [MONDAY], "manager_b": [MONDAY - timedelta(days=7)], "admin_user": [MONDAY - timedelta(days=7)],
+    }  # fmt: skip
+    assert first == {"built": 3, "existing": 0}
+    # when: three hours later the week is over in São Paulo too, and the hourly task runs again twice
+    later = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
+    second = services.snapshots_build_all(now=later)
+    third = services.snapshots_build_all(now=later)
+    # then: each got last week once
+    assert weeks() == {
+        "manager_a": [MONDAY], "manager_b": [MONDAY - timedelta(days=7), MONDAY],
+        "admin_user": [MONDAY - timedelta(days=7), MONDAY],
+    }  # fmt: skip
+    assert (second, third) == ({"built": 2, "existing": 1}, {"built": 0, "existing": 3})
