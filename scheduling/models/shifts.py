@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -140,6 +140,21 @@ def _agent_team_ids(user: Any) -> models.QuerySet[Agent, int]:
 
 def _is_active_user(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+_OwnedModel = TypeVar("_OwnedModel", bound=models.Model)
+
+
+class AgentOwnedQuerySet(models.QuerySet[_OwnedModel]):
+    """Rows about one agent (``agent`` foreign key) scoped by role: agents their own, managers their teams', admins
+    all."""
+
+    def visible_to(self, user: Any) -> Self:
+        if not _is_active_user(user):
+            return self.none()
+        if access.is_admin(user):
+            return self.all()
+        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
 
 
 class ScheduleRules(models.Model):
@@ -296,15 +311,8 @@ class BreakRule(models.Model):
                     raise ValidationError({name: f"Use a multiple of the team's {interval}-minute interval."})
 
 
-class AvailabilityQuerySet(models.QuerySet["Availability"]):
+class AvailabilityQuerySet(AgentOwnedQuerySet["Availability"]):
     """Availability scoped by role: agents their own, managers their teams', admins all."""
-
-    def visible_to(self, user: Any) -> AvailabilityQuerySet:
-        if not _is_active_user(user):
-            return self.none()
-        if access.is_admin(user):
-            return self.all()
-        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
 
 
 class Availability(models.Model):
@@ -368,15 +376,8 @@ class Availability(models.Model):
         return self.start_time.hour * 60 + self.start_time.minute
 
 
-class TimeOffQuerySet(models.QuerySet["TimeOffRequest"]):
+class TimeOffQuerySet(AgentOwnedQuerySet["TimeOffRequest"]):
     """Time off scoped by role: agents their own, managers their teams', admins all."""
-
-    def visible_to(self, user: Any) -> TimeOffQuerySet:
-        if not _is_active_user(user):
-            return self.none()
-        if access.is_admin(user):
-            return self.all()
-        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
 
     def decidable_by(self, user: Any) -> TimeOffQuerySet:
         """Requests the user may approve or decline: any for admins, their teams' for managers."""
@@ -618,15 +619,8 @@ class ShiftActivity(models.Model):
         return f"{self.get_kind_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M} UTC"
 
 
-class BookedActivityQuerySet(models.QuerySet["BookedActivity"]):
+class BookedActivityQuerySet(AgentOwnedQuerySet["BookedActivity"]):
     """Booked activities scoped like availability: agents their own, managers their teams', admins all."""
-
-    def visible_to(self, user: Any) -> BookedActivityQuerySet:
-        if not _is_active_user(user):
-            return self.none()
-        if access.is_admin(user):
-            return self.all()
-        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
 
 
 class BookedActivity(models.Model):
@@ -761,15 +755,8 @@ class CalendarFeed(models.Model):
         return f"Calendar of {self.agent or self.team}"
 
 
-class AgentStateEventQuerySet(models.QuerySet["AgentStateEvent"]):
+class AgentStateEventQuerySet(AgentOwnedQuerySet["AgentStateEvent"]):
     """State events scoped by role: agents their own, managers their teams', admins all."""
-
-    def visible_to(self, user: Any) -> AgentStateEventQuerySet:
-        if not _is_active_user(user):
-            return self.none()
-        if access.is_admin(user):
-            return self.all()
-        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
 
 
 class AgentStateEvent(models.Model):
@@ -793,15 +780,8 @@ class AgentStateEvent(models.Model):
         return f"{self.agent}: {self.state} at {self.occurred_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
-class AdherenceDayQuerySet(models.QuerySet["AdherenceDay"]):
+class AdherenceDayQuerySet(AgentOwnedQuerySet["AdherenceDay"]):
     """Recorded adherence days scoped by role: agents their own, managers their teams', admins all."""
-
-    def visible_to(self, user: Any) -> AdherenceDayQuerySet:
-        if not _is_active_user(user):
-            return self.none()
-        if access.is_admin(user):
-            return self.all()
-        return self.filter(Q(agent__user=user) | Q(agent__team_id__in=_managed_team_ids(user)))
 
 
 class AdherenceDay(models.Model):
